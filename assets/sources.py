@@ -1,0 +1,92 @@
+"""Raw exports from the inbox, read, validated and staged: one asset per source."""
+
+
+import dagster as dg
+import polars as pl
+
+from pipelines.partitions import province_partitions, province_term, province_term_partitions, term_partitions
+from pipelines.resources import PipelinePaths
+from zero_dropout import inbox
+from zero_dropout.ingest import IngestResult, ingest
+
+ROWS_CHECK = "rows_accounted_for"
+
+
+def md_table(frame: pl.DataFrame, empty: str = "none") -> dg.MetadataValue:
+    """A small Markdown table for the UI (counts and codes only)."""
+    if frame.height == 0:
+        return dg.MetadataValue.md(empty)
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
+    return dg.MetadataValue.md(head + "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in frame.iter_rows()))
+
+
+def stage_ingest(paths: PipelinePaths, source: str, name: str, result: IngestResult, *, province=None, term=None,
+                 allow_empty: bool = False) -> dg.MaterializeResult:
+    """Write accepted rows, quarantine and file outcomes; report counts and the row-balance check."""
+    staging = paths.staging
+    staging.write(result.files, source, "files", province, term)
+    staging.write(result.quarantine, source, "quarantine", province, term)
+    counts = result.counts()
+    if result.accepted.height == 0 and not allow_empty:
+        where = "/".join(p for p in (source, province, term) if p)
+        raise dg.Failure(
+            description=f"no usable {source} file in inbox/{where}/ ({counts['files_seen']} seen, "
+            f"{counts['files_refused']} refused, {counts['files_duplicate']} duplicate): see ingest_files",
+            metadata=counts,
+        )
+    staging.write(result.accepted, source, name, province, term)
+    files = result.files.filter(pl.col("outcome") == "accepted")
+    unbalanced = files.filter(
+        pl.col("rows_read").fill_null(0) != pl.col("rows_accepted").fill_null(0) + pl.col("rows_quarantined").fill_null(0)
+    ).height
+    by_check = result.quarantine.group_by("column", "check").agg(
+        pl.struct("source_file", "source_sheet", "source_row").n_unique().alias("rows")).sort("column", "check")
+    outcomes = result.files.select("source_file", "outcome", "rows_read", "rows_accepted", "rows_quarantined")
+    return dg.MaterializeResult(
+        metadata={
+            **counts,
+            "dagster/row_count": counts["rows_accepted"],
+            "files": md_table(outcomes, "no file in the inbox for this partition"),
+            "quarantined_rows_by_check": md_table(by_check, "no row quarantined"),
+        },
+        check_results=[dg.AssetCheckResult(
+            check_name=ROWS_CHECK,
+            passed=unbalanced == 0 and counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"],
+            metadata={"rows_read": counts["rows_read"], "rows_accepted": counts["rows_accepted"],
+                      "rows_quarantined": counts["rows_quarantined"], "files_unbalanced": unbalanced},
+        )],
+    )
+
+
+def _rows_check(asset: str) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(ROWS_CHECK, asset=asset, blocking=True,
+                              description="rows read = rows accepted + rows quarantined, for every file")]
+
+
+@dg.asset(partitions_def=province_partitions, group_name="sources", kinds={"polars", "parquet"},
+          check_specs=_rows_check("registry_people"))
+def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    """Civil registry extract of the province (the latest file by name wins), validated; bad rows quarantined."""
+    province = context.partition_key
+    result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
+                    latest_only=True)
+    return stage_ingest(paths, "registry", "people", result, province=province)
+
+
+@dg.asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},
+          check_specs=_rows_check("moe_students"))
+def moe_students(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    """National MOE student index of the term: every export file of the term, all provinces and affiliations."""
+    term = context.partition_key
+    result = ingest(inbox.files_for(paths.inbox, "moe", term=term), "moe", term=term)
+    return stage_ingest(paths, "moe", "students", result, term=term)
+
+
+@dg.asset(partitions_def=province_term_partitions, group_name="sources", kinds={"polars", "parquet"},
+          check_specs=_rows_check("survey_responses"))
+def survey_responses(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    """Field survey exports of the province and term (none yet is a valid state)."""
+    province, term = province_term(context)
+    result = ingest(inbox.files_for(paths.inbox, "survey", province=province, term=term), "survey",
+                    province=province, term=term)
+    return stage_ingest(paths, "survey", "responses", result, province=province, term=term, allow_empty=True)

@@ -1,0 +1,48 @@
+"""The single-writer load: staged Parquet -> restricted.duckdb -> analyst.duckdb."""
+
+
+
+import dagster as dg
+import duckdb
+
+from pipelines.resources import PipelinePaths, PseudonymKey
+from zero_dropout import warehouse
+
+WRITER_POOL = "duckdb_writer"
+
+
+def _table_counts(path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {f"rows_{t}": con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        con.close()
+
+
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL,
+          deps=["out_of_school_children", "moe_links", "survey_links", "registry_people", "moe_students", "survey_responses"])
+def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
+    """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files."""
+    path = warehouse.build_restricted(paths.warehouse)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), **_table_counts(path)})
+
+
+IDENTIFIER_CHECK = "no_direct_identifiers"
+
+
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse],
+          check_specs=[dg.AssetCheckSpec(IDENTIFIER_CHECK, asset="analyst_warehouse", blocking=True,
+                                         description="no citizen ID, name, house number or house code, "
+                                                     "and no 13-digit number anywhere in the analyst file")])
+def analyst_warehouse(paths: PipelinePaths, pseudonym: PseudonymKey) -> dg.MaterializeResult:
+    """analyst.duckdb: keyed pseudonyms instead of IDs, no names or houses, small counts suppressed."""
+    path = warehouse.build_analyst(paths.warehouse, pseudonym.resolve(paths))
+    findings = warehouse.identifier_findings(path)
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(path)), **_table_counts(path)},
+        check_results=[dg.AssetCheckResult(check_name=IDENTIFIER_CHECK, passed=not findings,
+                                           metadata={"findings": len(findings), "where": ", ".join(findings)})],
+    )
+
+

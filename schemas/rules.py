@@ -1,0 +1,76 @@
+"""Rules as data: the column an officer should look at, the check's name, and a Polars expression
+that is true where a row passes. Pandera runs them; the same rules document themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import pandera.polars as pa
+import polars as pl
+
+from zero_dropout import areas
+
+NAME_MAX_CHARS = 100
+TEXT_MAX_CHARS = 500
+EARLIEST_BIRTH_YEAR_BE = 1900 + 543
+
+
+@dataclass(frozen=True)
+class Rule:
+    column: str
+    check: str
+    passes: Callable[[], pl.Expr]
+    description: str
+
+
+def required(column: str, label: str | None = None) -> Rule:
+    return Rule(label or column, "required", lambda: pl.col(column).is_not_null(), f"{label or column} must be present")
+
+
+def max_chars(column: str, limit: int = NAME_MAX_CHARS) -> Rule:
+    return Rule(column, f"at_most_{limit}_characters", lambda: (pl.col(column).str.len_chars() <= limit).fill_null(True),
+                f"{column} longer than {limit} characters")
+
+
+def birth_date_rules(prefix: str = "birth", column: str = "birth_date") -> list[Rule]:
+    today = dt.date.today()
+    year_now_be = today.year + 543
+    return [
+        Rule(column, "date_form", lambda: ~pl.col(f"{prefix}_unparsed"),
+             f"{column} is not in a known form (YYYYMMDD, DD/MM/YYYY, YYYY-MM-DD or YYYY)"),
+        Rule(column, "real_day", lambda: ~pl.col(f"{prefix}_impossible"), f"{column} names a day that does not exist"),
+        Rule(column, "plausible_year",
+             lambda: pl.col(f"{prefix}_year_be").is_between(EARLIEST_BIRTH_YEAR_BE, year_now_be).fill_null(True),
+             f"{column} year before 1900 CE or in the future"),
+        Rule(column, "not_in_future", lambda: (pl.col(f"{prefix}_full_date") <= pl.lit(today)).fill_null(True),
+             f"{column} is in the future"),
+    ]
+
+
+def tambon_exists(column: str = "address_code") -> Rule:
+    codes = areas.tambons()["tambon_code"]
+    return Rule(column, "dopa_tambon_exists", lambda: pl.col("tambon_code").is_in(codes.implode()).fill_null(False)
+                | pl.col(column).is_null(), f"{column} names no DOPA tambon")
+
+
+def address_form(column: str = "address_code") -> Rule:
+    return Rule(column, "eight_digits", lambda: pl.col(column).str.contains(r"^[0-9]{8}$").fill_null(True),
+                f"{column} must be 8 digits (province, amphoe, tambon, moo)")
+
+
+def to_schema(name: str, rules: list[Rule], frame_columns: list[str]) -> pa.DataFrameSchema:
+    """One pandera Column per checked column; each rule a named Check over the whole row."""
+    by_column: dict[str, list[pa.Check]] = {}
+    for rule in rules:
+        check = pa.Check(
+            lambda data, r=rule: data.lazyframe.select(r.passes().fill_null(False).alias("passes")),
+            name=rule.check, ignore_na=False,
+        )
+        by_column.setdefault(rule.column, []).append(check)
+    missing = sorted(set(by_column) - set(frame_columns))
+    if missing:
+        raise ValueError(f"schema {name}: rules name columns the frame lacks: {missing}")
+    columns = {column: pa.Column(checks=checks, nullable=True) for column, checks in by_column.items()}
+    return pa.DataFrameSchema(columns, name=name, coerce=False, strict=False)

@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled samples run once per test session, in process, into a temporary warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import zero_dropout
+
+SAMPLES = zero_dropout.PROJECT_ROOT / "data_samples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Path:
+    """Materialise every asset for the bundled samples (2 provinces x 2 terms) with the real Dagster job."""
+    from pipelines.runner import run
+
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    lines: list[str] = []
+    run(SAMPLES / "inbox", warehouse, progress=lines.append)
+    assert lines[-1].startswith("[9/9] warehouse_job")
+    return warehouse

@@ -1,0 +1,105 @@
+"""End to end on the bundled samples: the real Dagster job, the real DuckDB files, checked against truth."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from zero_dropout.warehouse import identifier_findings
+
+CONTRACT_OUT_OF_SCHOOL = {"province_code", "term", "citizen_id", "category", "amphoe_code", "tambon_code",
+                          "birth_year_be", "sex"}
+CONTRACT_LINKS = {"source", "source_file", "source_row", "citizen_id", "rule", "score"}
+
+
+def _table(warehouse, name, db="restricted") -> pl.DataFrame:
+    con = duckdb.connect(str(warehouse / f"{db}.duckdb"), read_only=True)
+    try:
+        return con.sql(f"SELECT * FROM {name}").pl()
+    finally:
+        con.close()
+
+
+def test_tables_have_the_contract_columns(sample_warehouse):
+    assert CONTRACT_OUT_OF_SCHOOL <= set(_table(sample_warehouse, "out_of_school").columns)
+    assert CONTRACT_LINKS <= set(_table(sample_warehouse, "record_links").columns)
+    files = _table(sample_warehouse, "ingest_files")
+    assert files.height == 10 and (files["outcome"] == "accepted").all()
+    assert (files["rows_read"] == files["rows_accepted"] + files["rows_quarantined"]).all()
+
+
+def test_target_population_matches_truth_exactly(sample_warehouse, samples):
+    truth = pl.read_parquet(samples / "truth" / "status.parquet").filter("in_target")
+    summary = _table(sample_warehouse, "partition_summary")
+    expected = truth.group_by("province_code", "term").len()
+    got = summary.select("province_code", "term", pl.col("target_population").cast(pl.UInt32).alias("len"))
+    assert got.sort("province_code", "term").equals(expected.sort("province_code", "term"))
+
+
+def test_out_of_school_matches_truth_for_children_with_clean_moe_ids(sample_warehouse, samples):
+    truth = pl.read_parquet(samples / "truth" / "status.parquet").filter("in_target")
+    moe_truth = pl.read_parquet(samples / "truth" / "moe_records.parquet")
+    out = _table(sample_warehouse, "out_of_school").select("province_code", "term", "citizen_id", "category")
+    links = _table(sample_warehouse, "record_links").filter(pl.col("source") == "moe")
+    # exact-ID links that joined a record to the wrong person: a mistyped ID that is valid and belongs to someone else
+    wrong = links.join(moe_truth, on=["source_file", "source_row"]).filter(pl.col("true_citizen_id") != pl.col("citizen_id"))
+    got = truth.join(out, on=["province_code", "term", "citizen_id"], how="left").with_columns(
+        pl.col("category_right").fill_null("in_school").alias("pipeline"))
+    clean = got.filter("moe_ids_clean")
+    mismatched = clean.filter(pl.col("pipeline") != pl.col("category"))
+    explained = mismatched.join(wrong.select("citizen_id").unique(), on="citizen_id", how="semi")
+    print(f"\nclean-ID children: {clean.height}, mismatched: {mismatched.height}, "
+          f"explained by another record's mistyped-but-valid ID: {explained.height}")
+    assert clean.height > 7000
+    assert mismatched.height == explained.height  # every error comes from a colliding mistyped ID
+    assert mismatched.height <= clean.height * 0.002
+    # children with a noisy MOE ID are where exact matching falls short (issue of the fallback linkage)
+    noisy = got.filter(~pl.col("moe_ids_clean"))
+    assert noisy.filter(pl.col("pipeline") != pl.col("category")).height > 0
+
+
+def test_children_studying_in_another_province_are_in_school(sample_warehouse, samples):
+    links = _table(sample_warehouse, "record_links").filter(pl.col("source") == "moe")
+    away = links.filter(pl.col("school_province") != pl.col("province_code"))
+    assert away.height > 0
+    out = _table(sample_warehouse, "out_of_school")
+    studying_away = away.filter(pl.col("enrollment_status") == "studying")
+    assert studying_away.join(out, on=["citizen_id", "term"], how="semi").height == 0
+
+
+def test_analyst_file_has_no_identifier_and_no_name(sample_warehouse, samples):
+    analyst = sample_warehouse / "analyst.duckdb"
+    assert identifier_findings(analyst) == []
+    people = pl.read_parquet(samples / "truth" / "people.parquet")
+    con = duckdb.connect(str(analyst), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        assert {"out_of_school", "partition_summary", "summary_by_amphoe", "summary_by_reason"} <= set(tables)
+        text = "\n".join(
+            con.sql(f"SELECT * FROM {t}").pl().cast(pl.String).write_csv() for t in tables
+        )
+    finally:
+        con.close()
+    for value in people["citizen_id"].head(500).to_list():
+        assert value not in text
+    surnames = set(people["last_name"].unique().to_list())
+    cells = set(text.replace("\n", ",").split(","))
+    assert not (cells & surnames)
+
+
+def test_pseudonym_is_stable_across_terms_and_keyed(sample_warehouse):
+    out = _table(sample_warehouse, "out_of_school", db="analyst")
+    restricted = _table(sample_warehouse, "out_of_school")
+    assert out.height == restricted.height
+    per_child = out.group_by("child_key").agg(pl.col("term").n_unique())
+    assert per_child["term"].max() == 2  # the same child followed across the two terms
+    assert out["child_key"].str.len_chars().unique().to_list() == [32]
+
+
+def test_small_counts_are_suppressed(sample_warehouse):
+    for table in ("summary_by_amphoe", "summary_by_tambon", "summary_by_age_band", "summary_by_reason"):
+        frame = _table(sample_warehouse, table, db="analyst")
+        assert frame.filter(pl.col("suppressed")).select(pl.col("children").is_null().all()).item()
+        assert (frame.filter(~pl.col("suppressed"))["children"] >= 5).all()
+    amphoe = _table(sample_warehouse, "summary_by_amphoe", db="analyst")
+    assert amphoe.filter(~pl.col("suppressed")).height > 0 and amphoe.filter(pl.col("suppressed")).height > 0

@@ -1,0 +1,112 @@
+"""Every published table and column, described once: used for DuckDB COMMENT ON and docs/warehouse.md."""
+
+from __future__ import annotations
+
+SUMMARY_TABLES = {
+    "summary_by_amphoe": "province_code, term, amphoe_code, category",
+    "summary_by_tambon": "province_code, term, amphoe_code, tambon_code, category",
+    "summary_by_age_band": "province_code, term, age_band, sex, category",
+    "summary_by_nationality": "province_code, term, nationality_group, category",
+    "summary_by_reason": "province_code, term, category, reason",
+}
+
+COMMON = {
+    "province_code": "2-digit DOPA province code of the child's registered address",
+    "term": "academic term, YYYY-S in Buddhist era (2567-1 is shown as 1/2567)",
+    "source": "moe or survey (record_links); registry, moe or survey (quarantine, ingest_files)",
+    "source_file": "path of the input file relative to the inbox",
+    "source_sheet": "worksheet name for xlsx input, empty otherwise",
+    "source_row": "1-based data row in that file or sheet (the header is row 0)",
+}
+
+RESTRICTED = {
+    "out_of_school": (
+        "One row per child of the target population with no education record for the province and term. "
+        "Holds the citizen ID: restricted.",
+        {
+            "province_code": COMMON["province_code"], "term": COMMON["term"],
+            "citizen_id": "13-digit Thai citizen ID from the civil registry",
+            "category": "never_enrolled (no MOE record in this or any earlier loaded term) or dropped_out "
+                        "(an earlier record, or only dropped-out / transferred-out / suspended records this term)",
+            "category_th": "category in Thai",
+            "amphoe_code": "4-digit DOPA amphoe code of the registered address",
+            "tambon_code": "6-digit DOPA tambon code of the registered address",
+            "moo": "village number (หมู่) of the registered address",
+            "birth_year_be": "birth year, Buddhist era", "age": "age in years during the academic year (year - birth year)",
+            "age_band": "3-5, 6-11, 12-14 or 15-17", "sex": "1 male, 2 female, empty unknown",
+            "nationality_group": "thai or non_thai (reported as its own group)",
+            "central_register": "true when registered in the central house register (person_status 8)",
+            "last_enrolled_term": "latest earlier term with a studying or graduated record linked (since when out)",
+            "last_record_term": "latest term with any MOE record linked",
+            "survey_found_status": "latest field survey result this term: found, not found, moved, deceased, studying elsewhere",
+            "survey_reason": "reason recorded by the field team", "survey_need": "need recorded by the field team",
+            "survey_date": "date of that survey",
+        },
+    ),
+    "record_links": (
+        "One row per input record (MOE or survey) joined to a registry person, with the rule and score that joined it.",
+        {
+            "source": COMMON["source"], "source_file": COMMON["source_file"], "source_sheet": COMMON["source_sheet"],
+            "source_row": COMMON["source_row"], "province_code": COMMON["province_code"], "term": COMMON["term"],
+            "citizen_id": "registry person the record is linked to",
+            "rule": "exact_id (valid ID equal), or the fallback rule that linked it",
+            "score": "1.0 for exact links; the match score for fallback links",
+            "evidence": "JSON: which fields agreed and how strongly",
+        },
+    ),
+    "review_queue": (
+        "Uncertain candidate links left for a data officer to accept or reject.",
+        {
+            "source": COMMON["source"], "source_file": COMMON["source_file"], "source_sheet": COMMON["source_sheet"],
+            "source_row": COMMON["source_row"], "province_code": COMMON["province_code"], "term": COMMON["term"],
+            "citizen_id": "candidate registry person", "score": "match score", "why": "JSON: per-field evidence",
+        },
+    ),
+    "quarantine": (
+        "Rejected input rows: the file, row, column and check that failed, and the raw values (restricted).",
+        {
+            "source": COMMON["source"], "source_file": COMMON["source_file"], "source_sheet": COMMON["source_sheet"],
+            "source_row": COMMON["source_row"], "column": "the column that failed",
+            "check": "the check that failed (see docs/input-formats.md)", "failure_case": "the failing value",
+            "raw_values": "JSON of the row's raw values as read", "content_hash": "SHA-256 of the file",
+            "province_code": COMMON["province_code"], "term": COMMON["term"],
+        },
+    ),
+    "ingest_files": (
+        "One row per input file seen, with its outcome.",
+        {
+            "source": COMMON["source"], "source_file": COMMON["source_file"], "content_hash": "SHA-256 of the file's bytes",
+            "rows_read": "data rows read", "rows_accepted": "rows that passed validation",
+            "rows_quarantined": "rows sent to quarantine (rows_read = rows_accepted + rows_quarantined)",
+            "outcome": "accepted, refused or duplicate", "message": "why, in words (no values)",
+            "form": "csv, xlsx or parquet", "encoding": "detected text encoding (CSV)", "delimiter": "detected delimiter (CSV)",
+            "unknown_columns": "number of columns the alias map does not know (ignored)",
+            "province_code": COMMON["province_code"], "term": COMMON["term"],
+        },
+    ),
+    "partition_summary": (
+        "Counts per province and term: target population, in school, out of school, exclusions by registry status.",
+        {},
+    ),
+}
+
+ANALYST = {
+    "out_of_school": (
+        "Out-of-school children per province and term without identifiers: child_key is a keyed pseudonym "
+        "(HMAC-SHA-256) that follows one child across terms.",
+        {
+            "child_key": "keyed pseudonym of the child (HMAC-SHA-256 of the citizen ID, first 32 hex characters)",
+            **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k != "citizen_id"},
+        },
+    ),
+    "partition_summary": RESTRICTED["partition_summary"],
+    **{
+        table: (
+            f"Out-of-school children counted by {dims.replace('province_code, term, ', '')} per province and term; "
+            "counts under 5 are suppressed (children NULL, suppressed true) so the table may leave the office.",
+            {"children": "number of children, NULL when under 5", "suppressed": "true when the count was under 5",
+             "reason": "reason recorded by the latest field survey, or 'not surveyed'"},
+        )
+        for table, dims in SUMMARY_TABLES.items()
+    },
+}

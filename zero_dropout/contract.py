@@ -1,0 +1,55 @@
+"""The data contract as configuration: header aliases, required fields, value vocabularies."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SOURCES = ("registry", "moe", "survey")
+DEFAULT_PATH = Path(__file__).parent / "config" / "sources.toml"
+
+
+def header_key(text: str) -> str:
+    """How headers are compared: no BOM, trimmed, single spaces, lower case."""
+    return " ".join(str(text).replace("\ufeff", "").split()).lower()
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    fields: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+
+    @property
+    def alias_to_field(self) -> dict[str, str]:
+        return {header_key(a): f for f, aliases in self.fields.items() for a in aliases}
+
+
+@dataclass(frozen=True)
+class Contract:
+    sources: dict[str, SourceSpec]
+    values: dict[str, dict[str, tuple[str, ...]]]
+
+    def vocabulary(self, name: str) -> dict[str, str]:
+        """Word seen in exports (lower-cased) -> canonical value."""
+        return {header_key(w): canon for canon, words in self.values[name].items() for w in words}
+
+
+@cache
+def load_contract(path: str | None = None) -> Contract:
+    """Read the alias map; ``ZERO_DROPOUT_SOURCES`` may point at a province's own copy."""
+    p = Path(path or os.environ.get("ZERO_DROPOUT_SOURCES") or DEFAULT_PATH)
+    raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    sources = {
+        name: SourceSpec(
+            name,
+            {f: tuple(a) for f, a in raw[name]["fields"].items()},
+            tuple(raw[name].get("required", ())),
+        )
+        for name in SOURCES
+    }
+    values = {k: {c: tuple(w) for c, w in v.items()} for k, v in raw["values"].items()}
+    return Contract(sources, values)

@@ -1,0 +1,86 @@
+"""The contract's target population and out-of-school rule, as pure Polars."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zero_dropout.terms import Term
+
+TARGET_STATUSES = (0, 8)  # lives here; central house register (flagged)
+EXCLUDED_STATUSES = {1: "removed_or_deceased", 4: "moved_abroad", 9: "moved_out", 11: "reported_dead",
+                     12: "renounced_thai_nationality"}
+IN_SCHOOL_STATUSES = ("studying", "graduated")
+CATEGORIES = ("never_enrolled", "dropped_out")
+CATEGORY_LABELS_TH = {"never_enrolled": "ไม่เคยมีประวัติในระบบการศึกษา", "dropped_out": "หลุดออกจากระบบการศึกษา",
+                      "in_school": "อยู่ในระบบการศึกษา"}
+AGE_BANDS = ((3, 5, "3-5"), (6, 11, "6-11"), (12, 14, "12-14"), (15, 17, "15-17"))
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    out = pl.lit(None, pl.String)
+    for lo, hi, label in reversed(AGE_BANDS):
+        out = pl.when(age.is_between(lo, hi)).then(pl.lit(label)).otherwise(out)
+    return out
+
+
+def cohort(registry: pl.LazyFrame, term: Term) -> pl.LazyFrame:
+    """Registry people born in the term's cohort years, with whether they are targeted and why not."""
+    lo, hi = term.cohort_birth_years_be
+    status = pl.col("person_status")
+    return registry.filter(pl.col("birth_year_be").is_between(lo, hi)).with_columns(
+        pl.lit(str(term)).alias("term"),
+        status.is_in(TARGET_STATUSES).alias("in_target"),
+        (status == 8).alias("central_register"),
+        status.replace_strict(EXCLUDED_STATUSES, default=None, return_dtype=pl.String).alias("excluded_reason"),
+        (pl.lit(term.year_be) - pl.col("birth_year_be")).cast(pl.Int16).alias("age"),
+        age_band(pl.lit(term.year_be) - pl.col("birth_year_be")).alias("age_band"),
+    )
+
+
+def classify(target: pl.LazyFrame, moe_links: pl.LazyFrame, term: Term) -> pl.LazyFrame:
+    """Category of every target person for ``term``.
+
+    ``moe_links``: (citizen_id, term, enrollment_status) of MOE records linked to people of the
+    province, for this term and every earlier term loaded. In school: a studying or graduated record
+    this term. Dropped out: any other record this term, or any record earlier. Never enrolled: none.
+    """
+    t = str(term)
+    per_person = moe_links.filter(pl.col("term") <= t).group_by("citizen_id").agg(
+        ((pl.col("term") == t) & pl.col("enrollment_status").is_in(IN_SCHOOL_STATUSES)).any().alias("studying_now"),
+        (pl.col("term") == t).any().alias("record_now"),
+        (pl.col("term") < t).any().alias("record_before"),
+        pl.col("term").filter(pl.col("enrollment_status").is_in(IN_SCHOOL_STATUSES)).max().alias("last_enrolled_term"),
+        pl.col("term").max().alias("last_record_term"),
+    )
+    return target.join(per_person, on="citizen_id", how="left").with_columns(
+        pl.when(pl.col("studying_now").fill_null(False)).then(pl.lit("in_school"))
+        .when(pl.col("record_now").fill_null(False) | pl.col("record_before").fill_null(False)).then(pl.lit("dropped_out"))
+        .otherwise(pl.lit("never_enrolled")).alias("category"),
+    ).drop("studying_now", "record_now", "record_before")
+
+
+OUT_OF_SCHOOL_COLUMNS = [
+    "province_code", "term", "citizen_id", "category", "amphoe_code", "tambon_code", "moo", "birth_year_be", "age",
+    "age_band", "sex", "nationality_group", "central_register", "last_enrolled_term", "last_record_term",
+]
+
+
+def summary(classified: pl.DataFrame, cohort_frame: pl.DataFrame, province: str, term: Term) -> dict[str, int]:
+    """Counts per partition: target, in school, out of school by category, excluded by reason."""
+    cats = classified.group_by("category").len()
+    by = dict(zip(cats["category"].to_list(), cats["len"].to_list()))
+    excluded = cohort_frame.filter(~pl.col("in_target")).group_by("excluded_reason").len()
+    out = {
+        "target_population": classified.height,
+        "in_school": by.get("in_school", 0),
+        "out_of_school": by.get("never_enrolled", 0) + by.get("dropped_out", 0),
+        "never_enrolled": by.get("never_enrolled", 0),
+        "dropped_out": by.get("dropped_out", 0),
+        "central_register": int(classified["central_register"].sum()),
+        "non_thai_out_of_school": classified.filter(
+            (pl.col("category") != "in_school") & (pl.col("nationality_group") == "non_thai")).height,
+    }
+    for reason in EXCLUDED_STATUSES.values():
+        row = excluded.filter(pl.col("excluded_reason") == reason)
+        out[f"excluded_{reason}"] = int(row["len"][0]) if row.height else 0
+    return out

@@ -1,0 +1,207 @@
+"""Read one inbox file as it really arrives into a frame of strings with canonical column names.
+
+Forms: CSV (UTF-8 with or without BOM, or TIS-620 / Windows-874, detected
+from the bytes; delimiter ``,`` ``|`` tab or ``;`` sniffed from the header),
+xlsx (every sheet whose header the alias map recognises), Parquet. The file's
+extension is not trusted. Every value is read as text: nothing is guessed
+(leading zeros stay, ``1.10370E+12`` stays as written).
+
+A file that cannot be used raises :class:`FileRefused` whose message names
+the file and what was expected; it never carries a cell value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from charset_normalizer import from_bytes
+
+from zero_dropout.contract import SourceSpec, header_key
+
+SNIFF_BYTES = 1 << 20
+DELIMITERS = (",", "|", "\t", ";")
+THAI_ENCODINGS = ["cp874", "tis_620"]
+
+
+class FileRefused(Exception):
+    """A whole file cannot be ingested. The message names the file and the reason, no values."""
+
+    def __init__(self, source_file: str, reason: str):
+        self.source_file, self.reason = source_file, reason
+        super().__init__(f"{source_file}: {reason}")
+
+
+@dataclass
+class RawTable:
+    """A file's rows as text under canonical field names, with lineage columns."""
+
+    frame: pl.DataFrame  # canonical columns (String) + source_sheet + source_row
+    form: str  # csv / xlsx / parquet
+    encoding: str | None = None
+    delimiter: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+
+
+def _detect_form(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    return "csv"
+
+
+def _detect_encoding(sample: bytes, rel: str) -> str:
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if b"\x00" in sample:
+        raise FileRefused(rel, "binary content (NUL bytes): expected a CSV text file, an xlsx workbook or Parquet")
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as err:
+        if err.start >= len(sample) - 3:  # the sample cut a multi-byte character
+            return "utf-8"
+    best = from_bytes(sample, cp_isolation=THAI_ENCODINGS).best()
+    if best is None or best.chaos > 0.3:
+        raise FileRefused(rel, "text in an unknown encoding: expected UTF-8 or TIS-620 / Windows-874")
+    return "cp874"  # Windows-874 is the superset of TIS-620
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: counts[d])
+
+
+def map_headers(headers: list[str], spec: SourceSpec, rel: str, where: str = "") -> tuple[dict[str, str], list[str]]:
+    """Original header -> canonical field, and the unknown headers. Refuses ambiguous or incomplete headers."""
+    aliases = spec.alias_to_field
+    mapping: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    unknown: list[str] = []
+    for i, h in enumerate(headers):
+        fieldname = aliases.get(header_key(h))
+        if fieldname is None:
+            unknown.append(str(h))
+            continue
+        if fieldname in seen:
+            raise FileRefused(
+                rel, f"{where}columns {seen[fieldname]!r} and {h!r} (column {i + 1}) both map to field "
+                f"{fieldname!r}: remove one or rename it in the export",
+            )
+        seen[fieldname] = str(h)
+        mapping[str(h)] = fieldname
+    missing = [f for f in spec.required if f not in seen]
+    if not seen:
+        expected = ", ".join(f"{f} ({'/'.join(spec.fields[f][:2])})" for f in spec.required)
+        raise FileRefused(rel, f"{where}no known header for a {spec.name} export; expected columns such as {expected}")
+    if missing:
+        expected = ", ".join(f"{f} ({'/'.join(spec.fields[f][:2])})" for f in missing)
+        raise FileRefused(rel, f"{where}required columns missing: {expected}")
+    return mapping, unknown
+
+
+def _finish(frame: pl.DataFrame, mapping: dict[str, str], sheet: str | None) -> pl.DataFrame:
+    frame = frame.select([pl.col(orig).cast(pl.String).alias(canon) for orig, canon in mapping.items()])
+    return frame.with_columns(
+        pl.lit(sheet or "", pl.String).alias("source_sheet"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
+    )
+
+
+def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused(rel, "empty file (0 bytes)")
+    with path.open("rb") as fh:
+        sample = fh.read(SNIFF_BYTES)
+    encoding = _detect_encoding(sample, rel)
+    text_head = sample.decode(encoding, errors="replace")
+    first_line = text_head.splitlines()[0] if text_head.strip() else ""
+    if not first_line.strip():
+        raise FileRefused(rel, "no header line: expected the export's column names on line 1")
+    delimiter = _sniff_delimiter(first_line)
+    headers = next(csv.reader([first_line], delimiter=delimiter))
+    mapping, unknown = map_headers([h.replace("\ufeff", "") for h in headers], spec, rel)
+    if len(set(headers)) != len(headers):
+        dupes = sorted({h for h in headers if headers.count(h) > 1})
+        raise FileRefused(rel, f"duplicated header names {dupes}: each column needs its own name")
+    if encoding == "utf-8" or encoding == "utf-8-sig":
+        source: Path | io.BytesIO = path
+    else:  # polars reads UTF-8 only: transcode once
+        source = io.BytesIO(path.read_bytes().decode(encoding, errors="strict").encode("utf-8"))
+    try:
+        frame = pl.read_csv(
+            source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
+            encoding="utf8", truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.ComputeError, UnicodeDecodeError) as err:
+        raise FileRefused(rel, f"CSV could not be parsed ({type(err).__name__}); expected {encoding} text "
+                          f"with {delimiter!r} between fields") from None
+    frame = frame.rename({c: c.replace("\ufeff", "") for c in frame.columns})
+    if frame.height == 0:
+        raise FileRefused(rel, "header only, no data rows")
+    return RawTable(_finish(frame, mapping, None), "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)
+
+
+def _read_xlsx(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as err:  # noqa: BLE001  (fastexcel raises its own error types)
+        raise FileRefused(rel, f"not a readable xlsx workbook ({type(err).__name__})") from None
+    frames, unknown, skipped, first_error = [], [], [], None
+    for name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        except Exception as err:  # noqa: BLE001
+            skipped.append(name)
+            first_error = first_error or FileRefused(rel, f"sheet {name!r} unreadable ({type(err).__name__})")
+            continue
+        try:
+            mapping, unk = map_headers(sheet.columns, spec, rel, where=f"sheet {name!r}: ")
+        except FileRefused as refusal:
+            skipped.append(name)
+            first_error = first_error or refusal
+            continue
+        if sheet.height:
+            frames.append(_finish(sheet, mapping, name))
+        unknown.extend(unk)
+    if not frames:
+        if first_error:
+            raise first_error
+        raise FileRefused(rel, "workbook has no sheet with data rows")
+    frame = pl.concat(frames, how="diagonal")
+    return RawTable(frame, "xlsx", unknown_columns=unknown, skipped_sheets=skipped)
+
+
+def _read_parquet(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+    try:
+        lf = pl.scan_parquet(path)
+        columns = lf.collect_schema().names()
+    except Exception as err:  # noqa: BLE001
+        raise FileRefused(rel, f"not a readable Parquet file ({type(err).__name__})") from None
+    mapping, unknown = map_headers(columns, spec, rel)
+    frame = lf.select(list(mapping)).collect()
+    if frame.height == 0:
+        raise FileRefused(rel, "no data rows")
+    return RawTable(_finish(frame, mapping, None), "parquet", unknown_columns=unknown)
+
+
+def read_table(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+    """Read one file of a source; raises FileRefused naming the file and what was expected."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    form = _detect_form(head)
+    if form == "xlsx":
+        return _read_xlsx(path, rel, spec)
+    if form == "parquet":
+        return _read_parquet(path, rel, spec)
+    return _read_csv(path, rel, spec)

@@ -1,0 +1,117 @@
+"""Raw text rows -> typed, canonical columns, one function per source, all Polars expressions.
+
+Nothing here rejects a row: values that cannot be read become null and a flag
+says why, so that the schemas in ``schemas/`` decide, name the column and the
+check, and quarantine the row with its raw values.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zero_dropout import thai_id
+from zero_dropout.contract import Contract
+from zero_dropout.terms import with_partial_date
+from zero_dropout.thai_text import clean_text, digits_only, sex_code, split_title, title_sex
+
+NAME_MAX_CHARS = 100
+
+
+def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:
+    """Map a free-text value through a vocabulary; unknown words -> null (flagged by the schema)."""
+    key = clean_text(expr).str.to_lowercase().str.replace_all(r"\s+", " ")
+    return key.replace_strict(contract.vocabulary(name), default=None, return_dtype=pl.String)
+
+
+def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    have = set(frame.collect_schema().names())
+    return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in columns if c not in have)
+
+
+def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    title, first = split_title(pl.col("first_name"), pl.col("title"))
+    frame = frame.with_columns(title.alias("title"), first.alias("first_name"), clean_text(pl.col("last_name")).alias("last_name"))
+    frame = frame.with_columns(
+        pl.coalesce(sex_code(pl.col("sex")), title_sex(pl.col("title"))).alias("sex"),
+    )
+    return with_partial_date(frame.with_columns(clean_text(pl.col("birth_date")).alias("birth_date_text")), "birth_date_text", "birth")
+
+
+def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    code = digits_only(pl.col("address_code"))
+    return frame.with_columns(
+        code.alias("address_code"),
+        code.str.slice(0, 2).alias("address_province"),
+        pl.when(code.str.len_chars() >= 4).then(code.str.slice(0, 4)).alias("amphoe_code"),
+        pl.when(code.str.len_chars() >= 6).then(code.str.slice(0, 6)).alias("tambon_code"),
+        pl.when(code.str.len_chars() >= 8).then(code.str.slice(6, 2)).alias("moo"),
+        clean_text(pl.col("house_no")).alias("house_no"),
+    )
+
+
+def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
+    cleaned = digits_only(pl.col(col)).str.to_uppercase()
+    frame = frame.with_columns(cleaned.alias(col))
+    return frame.with_columns(thai_id.id_kind_expr(pl.col(col)).alias("id_kind"))
+
+
+REGISTRY_FIELDS = ["citizen_id", "title", "first_name", "last_name", "sex", "birth_date", "nationality", "house_id",
+                   "house_no", "address_code", "person_status", "move_in_date"]
+
+
+def registry(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    frame = _id_columns(_ensure(raw, REGISTRY_FIELDS), "citizen_id")
+    frame = _address_columns(_person_columns(frame))
+    thai_words = contract.vocabulary("nationality_thai")
+    nat = clean_text(pl.col("nationality"))
+    frame = frame.with_columns(
+        nat.alias("nationality"),
+        pl.when(nat.is_null()).then(None)
+        .when(nat.str.to_lowercase().is_in(list(thai_words))).then(pl.lit("thai"))
+        .otherwise(pl.lit("non_thai")).alias("nationality_group"),
+        digits_only(pl.col("house_id")).alias("house_id"),
+        digits_only(pl.col("person_status")).cast(pl.Int16, strict=False).alias("person_status"),
+        clean_text(pl.col("move_in_date")).alias("move_in_text"),
+    )
+    return with_partial_date(frame, "move_in_text", "move_in").drop("move_in_text")
+
+
+MOE_FIELDS = ["student_id", "title", "first_name", "last_name", "sex", "birth_date", "school_code", "school_name",
+              "affiliation", "school_province", "grade", "enrollment_status"]
+
+
+def moe(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    frame = _id_columns(_ensure(raw, MOE_FIELDS), "student_id")
+    frame = _person_columns(frame)
+    school = digits_only(pl.col("school_code"))
+    return frame.with_columns(
+        pl.when(pl.col("id_kind") == "valid").then(pl.col("student_id")).alias("citizen_id"),
+        school.alias("school_code"),
+        clean_text(pl.col("school_name")).alias("school_name"),
+        pl.coalesce(digits_only(pl.col("affiliation")), school.str.slice(0, 2)).alias("affiliation"),
+        digits_only(pl.col("school_province")).alias("school_province"),
+        clean_text(pl.col("grade")).alias("grade"),
+        _vocab(pl.col("enrollment_status"), contract, "enrollment_status").alias("enrollment_status_canonical"),
+    )
+
+
+SURVEY_FIELDS = ["survey_id", "survey_date", "surveyor_org", "citizen_id", "title", "first_name", "last_name", "sex",
+                 "birth_date", "age", "address_code", "house_no", "found_status", "reason", "need", "photo_ref",
+                 "lat", "lon"]
+
+
+def survey(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    frame = _id_columns(_ensure(raw, SURVEY_FIELDS), "citizen_id")
+    frame = _address_columns(_person_columns(frame))
+    frame = with_partial_date(frame.with_columns(clean_text(pl.col("survey_date")).alias("survey_text")), "survey_text", "survey")
+    return frame.with_columns(
+        clean_text(pl.col("survey_id")).alias("survey_id"),
+        clean_text(pl.col("surveyor_org")).alias("surveyor_org"),
+        pl.when(pl.col("id_kind") == "valid").then(pl.col("citizen_id")).alias("citizen_id"),
+        digits_only(pl.col("age")).cast(pl.Int16, strict=False).alias("age"),
+        _vocab(pl.col("found_status"), contract, "found_status").alias("found_status_canonical"),
+        _vocab(pl.col("reason"), contract, "reason").alias("reason_canonical"),
+        _vocab(pl.col("need"), contract, "need").alias("need_canonical"),
+        clean_text(pl.col("lat")).cast(pl.Float64, strict=False).alias("lat"),
+        clean_text(pl.col("lon")).cast(pl.Float64, strict=False).alias("lon"),
+    ).drop("survey_text")

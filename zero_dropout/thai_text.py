@@ -1,0 +1,107 @@
+"""Thai text rules: digits, titles, sex words and name normalisation, in one place.
+
+Heavy work runs as Polars expressions; pythainlp's orthographic normaliser (a
+Python function) runs once per *distinct* name and is joined back, never once
+per row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pythainlp.util import normalize as _pythainlp_normalize
+
+import zero_dropout  # noqa: F401  (sets PYTHAINLP_DATA before pythainlp reads it)
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+ARABIC_DIGITS = "0123456789"
+
+# Title -> sex it implies (1 male, 2 female, None unknown). Child titles become
+# adult ones at 15, so a title is evidence of sex, never a key.
+TITLES: dict[str, int | None] = {
+    "เด็กชาย": 1,
+    "ด.ช.": 1,
+    "ดช.": 1,
+    "ด.ช": 1,
+    "เด็กหญิง": 2,
+    "ด.ญ.": 2,
+    "ดญ.": 2,
+    "ด.ญ": 2,
+    "นาย": 1,
+    "นางสาว": 2,
+    "น.ส.": 2,
+    "นส.": 2,
+    "นาง": 2,
+    "Mr.": 1,
+    "Miss": 2,
+    "Ms.": 2,
+    "Mrs.": 2,
+    "Master": 1,
+}
+CHILD_TITLES = {"เด็กชาย", "ด.ช.", "ดช.", "ด.ช", "เด็กหญิง", "ด.ญ.", "ดญ.", "ด.ญ", "Master"}
+SEX_WORDS = {"1": 1, "2": 2, "ชาย": 1, "หญิง": 2, "ช": 1, "ญ": 2, "m": 1, "f": 2, "male": 1, "female": 2}
+TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b"  # ่ ้ ๊ ๋
+
+
+def thai_digits_to_arabic(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_many(list(THAI_DIGITS), list(ARABIC_DIGITS))
+
+
+def clean_text(expr: pl.Expr) -> pl.Expr:
+    """Arabic digits, no surrounding or doubled white space, empty -> null."""
+    out = thai_digits_to_arabic(expr).str.replace_all(r"[\s\u00a0\u200b]+", " ").str.strip_chars()
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def digits_only(expr: pl.Expr) -> pl.Expr:
+    """IDs and codes: Thai digits to Arabic, drop dashes, dots of grouping and spaces."""
+    out = thai_digits_to_arabic(expr).str.replace_all(r"[\s\-_.]", "")
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def sex_code(expr: pl.Expr) -> pl.Expr:
+    """Sex as 1/2 from codes or Thai/English words, null when unknown."""
+    e = clean_text(expr).str.to_lowercase()
+    return e.replace_strict(SEX_WORDS, default=None, return_dtype=pl.Int8)
+
+
+def title_sex(expr: pl.Expr) -> pl.Expr:
+    return clean_text(expr).replace_strict(TITLES, default=None, return_dtype=pl.Int8)
+
+
+def split_title(first_name: pl.Expr, title: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Separate a title written into the first-name field ("ด.ช.สมชาย").
+
+    Returns (title, first_name) expressions.
+    """
+    fn = clean_text(first_name)
+    pattern = "^(" + "|".join(sorted((t.replace(".", r"\.") for t in TITLES), key=len, reverse=True)) + r")\s*"
+    embedded = fn.str.extract(pattern, 1)
+    new_title = pl.coalesce(clean_text(title), embedded)
+    new_first = pl.when(embedded.is_not_null()).then(fn.str.replace(pattern, "")).otherwise(fn)
+    return new_title, new_first
+
+
+def normalize_name(name: str | None) -> str | None:
+    """Canonical form of one Thai name, used for matching (not for display).
+
+    pythainlp's normaliser fixes Thai orthographic variants (เเ -> แ, repeated
+    or misordered tone marks and vowels); then spaces and dots are removed.
+    """
+    if name is None:
+        return None
+    out = _pythainlp_normalize(name).replace(" ", "").replace(".", "")
+    return out or None
+
+
+def normalize_names(frame: pl.LazyFrame, columns: list[str], suffix: str = "_norm") -> pl.LazyFrame:
+    """Add ``<col><suffix>`` with the normalised form of each name column.
+
+    The Python normaliser runs over the distinct values only and is joined back.
+    """
+    for col in columns:
+        distinct = frame.select(pl.col(col)).unique().drop_nulls()
+        mapping = distinct.with_columns(
+            pl.col(col).map_elements(normalize_name, return_dtype=pl.String).alias(col + suffix)
+        )
+        frame = frame.join(mapping, on=col, how="left", nulls_equal=False)
+    return frame

@@ -1,0 +1,154 @@
+"""Build the two DuckDB files from staged Parquet: restricted (identifiers) and analyst (none).
+
+A single writer builds each file under a temporary name and renames it into
+place, so readers see the old file or the new one, never half a load, and a
+re-run produces the same tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from zero_dropout.catalog import ANALYST, RESTRICTED, SUMMARY_TABLES as SUMMARIES
+from zero_dropout.population import CATEGORY_LABELS_TH
+from zero_dropout.staging import Staging
+
+SUPPRESS_UNDER = 5
+DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
+
+EMPTY_DDL = {
+    "review_queue": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, province_code VARCHAR, "
+                    "term VARCHAR, citizen_id VARCHAR, score DOUBLE, why VARCHAR",
+    "quarantine": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
+                  "\"check\" VARCHAR, failure_case VARCHAR, raw_values VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
+    "record_links": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, citizen_id VARCHAR, "
+                    "rule VARCHAR, score DOUBLE, evidence VARCHAR, province_code VARCHAR, term VARCHAR",
+}
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def _create_from(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path], order_by: str) -> None:
+    if paths:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(paths)}, union_by_name = true) "
+                    f"ORDER BY {order_by}")
+    elif table in EMPTY_DDL:
+        con.execute(f"CREATE TABLE {table} ({EMPTY_DDL[table]})")
+
+
+def _comment(con: duckdb.DuckDBPyConnection, docs: dict) -> None:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table, (text, columns) in docs.items():
+        if table not in tables:
+            continue
+        con.execute(f"COMMENT ON TABLE {table} IS $${text}$$")
+        present = {r[0] for r in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}'").fetchall()}
+        for col, col_text in columns.items():
+            if col in present:
+                con.execute(f'COMMENT ON COLUMN {table}."{col}" IS $${col_text}$$')
+
+
+def _publish(build, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.building")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        build(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def build_restricted(warehouse_dir: Path) -> Path:
+    staging = Staging(warehouse_dir)
+
+    def build(con: duckdb.DuckDBPyConnection) -> None:
+        _create_from(con, "out_of_school", staging.files("out_of_school", "children"), "province_code, term, citizen_id")
+        con.execute("ALTER TABLE out_of_school ADD COLUMN category_th VARCHAR")
+        for cat, label in CATEGORY_LABELS_TH.items():
+            con.execute("UPDATE out_of_school SET category_th = ? WHERE category = ?", [label, cat])
+        _create_from(con, "partition_summary", staging.files("out_of_school", "summary"), "province_code, term")
+        links = staging.files("links", "moe_links") + staging.files("links", "survey_links")
+        _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
+        _create_from(con, "review_queue", staging.files("links", "review"), "province_code, term, source_file, source_row")
+        quarantine = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "quarantine")]
+        _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
+        files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")]
+        _create_from(con, "ingest_files", files, "source, source_file")
+        _comment(con, RESTRICTED)
+
+    return _publish(build, Path(warehouse_dir) / "restricted.duckdb")
+
+
+def _hmac_pads(key: str) -> tuple[bytes, bytes]:
+    k = key.encode("utf-8")
+    if len(k) > 64:
+        import hashlib
+
+        k = hashlib.sha256(k).digest()
+    k = k.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in k), bytes(b ^ 0x5C for b in k)
+
+
+def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
+    """Analyst file from the restricted one: a keyed pseudonym instead of the ID, no names or houses."""
+    if not pseudonym_key:
+        raise ValueError("a pseudonym key is required to build the analyst database")
+    restricted = Path(warehouse_dir) / "restricted.duckdb"
+    ipad, opad = _hmac_pads(pseudonym_key)
+    n = SUPPRESS_UNDER
+
+    def build(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"ATTACH '{restricted}' AS r (READ_ONLY)")
+        con.execute(
+            "CREATE TABLE out_of_school AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
+            "AS child_key, * EXCLUDE (citizen_id) FROM r.out_of_school ORDER BY province_code, term, child_key",
+            {"ipad": ipad, "opad": opad},
+        )
+        con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
+        for table, dims in SUMMARIES.items():
+            con.execute(f"""
+                CREATE TABLE {table} AS
+                SELECT {dims}, CASE WHEN count(*) < {n} THEN NULL ELSE count(*) END AS children,
+                       count(*) < {n} AS suppressed
+                FROM (SELECT *, coalesce(survey_reason, 'not surveyed') AS reason FROM r.out_of_school)
+                GROUP BY ALL ORDER BY ALL""")
+        con.execute("DETACH r")
+        _comment(con, ANALYST)
+
+    return _publish(build, Path(warehouse_dir) / "analyst.duckdb")
+
+
+FORBIDDEN_COLUMNS = {"citizen_id", "student_id", "first_name", "last_name", "title", "house_no", "house_id", "name"}
+
+
+def identifier_findings(path: Path) -> list[str]:
+    """Where a direct identifier could be in a database: forbidden column names or any 13-digit number.
+
+    Returns table.column names only, never values.
+    """
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        findings = []
+        cols = con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal").fetchall()
+        for table, column, dtype in cols:
+            if column.lower() in FORBIDDEN_COLUMNS:
+                findings.append(f"{table}.{column}")
+                continue
+            if dtype.upper().startswith(("VARCHAR", "BIGINT", "HUGEINT", "DECIMAL", "UBIGINT")):
+                hit = con.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE regexp_matches(CAST("{column}" AS VARCHAR), \'(^|[^0-9A-Za-z])[0-9]{{13}}([^0-9A-Za-z]|$)\')'
+                ).fetchone()[0]
+                if hit:
+                    findings.append(f"{table}.{column}")
+        return findings
+    finally:
+        con.close()
