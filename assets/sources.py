@@ -69,7 +69,7 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths) -> 
     """Civil registry extract of the province (the latest file by name wins), validated; bad rows quarantined."""
     province = context.partition_key
     result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
-                    latest_only=True)
+                    latest_only=True, cache=paths.ingest_cache)
     return stage_ingest(paths, "registry", "people", result, province=province)
 
 
@@ -78,7 +78,7 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths) -> 
 def moe_students(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """National MOE student index of the term: every export file of the term, all provinces and affiliations."""
     term = context.partition_key
-    result = ingest(inbox.files_for(paths.inbox, "moe", term=term), "moe", term=term)
+    result = ingest(inbox.files_for(paths.inbox, "moe", term=term), "moe", term=term, cache=paths.ingest_cache)
     return stage_ingest(paths, "moe", "students", result, term=term)
 
 
@@ -88,5 +88,5 @@ def survey_responses(context: dg.AssetExecutionContext, paths: PipelinePaths) ->
     """Field survey exports of the province and term (none yet is a valid state)."""
     province, term = province_term(context)
     result = ingest(inbox.files_for(paths.inbox, "survey", province=province, term=term), "survey",
-                    province=province, term=term)
+                    province=province, term=term, cache=paths.ingest_cache)
     return stage_ingest(paths, "survey", "responses", result, province=province, term=term, allow_empty=True)

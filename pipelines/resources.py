@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from zero_dropout import PROJECT_ROOT
+from zero_dropout.ingest import IngestCache
 from zero_dropout.staging import Staging
 from zero_dropout.warehouse import DEMO_PSEUDONYM_KEY
 
@@ -32,6 +33,10 @@ class PipelinePaths(dg.ConfigurableResource):
     @property
     def staging(self) -> Staging:
         return Staging(self.warehouse_dir)
+
+    @property
+    def ingest_cache(self) -> IngestCache:
+        return IngestCache(Path(self.warehouse_dir) / "staging" / "ingest_cache")
 
     @property
     def is_bundled_samples(self) -> bool:

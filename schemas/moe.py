@@ -30,8 +30,7 @@ def rules() -> list[Rule]:
         Rule("enrollment_status", "known_status",
              lambda: pl.col("enrollment_status_canonical").is_not_null() | pl.col("enrollment_status").is_null(),
              "status must be studying, transferred out, dropped out, graduated or suspended (Thai or English)"),
-        Rule("student_id", "not_repeated_row", lambda: ~pl.struct(DUPLICATE_KEY).is_duplicated()
-             | (pl.int_range(pl.len()) == pl.int_range(pl.len()).first().over(pl.struct(DUPLICATE_KEY))),
+        Rule("student_id", "not_repeated_row", lambda: pl.struct(DUPLICATE_KEY).is_first_distinct(),
              "the same record (ID, name, birth date, school, status) appears on an earlier row"),
     ]
 

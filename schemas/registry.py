@@ -19,7 +19,7 @@ def rules(folder_province: str) -> list[Rule]:
              "ID turned into a number like 1.10370E+12 by a spreadsheet: digits are lost"),
         Rule("citizen_id", "thai_id_check_digit", lambda: pl.col("id_kind").is_in(["valid", "missing", "gcode", "excel_mangled"]),
              "13-digit Thai ID, category 0-8, with a correct check digit"),
-        Rule("citizen_id", "unique_in_file", lambda: ~pl.col("citizen_id").is_duplicated() | (pl.int_range(pl.len()) == pl.int_range(pl.len()).first().over("citizen_id")),
+        Rule("citizen_id", "unique_in_file", lambda: pl.col("citizen_id").is_first_distinct() | pl.col("citizen_id").is_null(),
              "the same ID appears on an earlier row of the file"),
         required("first_name"), max_chars("first_name"),
         required("last_name"), max_chars("last_name"),

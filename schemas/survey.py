@@ -13,12 +13,10 @@ def _known(column: str, words: str) -> Rule:
                 f"{column} must be one of: {words}")
 
 
-def rules() -> list[Rule]:
+def rules(folder_province: str | None = None) -> list[Rule]:
     return [
         required("survey_id"), max_chars("survey_id"),
-        Rule("survey_id", "unique_in_file",
-             lambda: ~pl.col("survey_id").is_duplicated()
-             | (pl.int_range(pl.len()) == pl.int_range(pl.len()).first().over("survey_id")),
+        Rule("survey_id", "unique_in_file", lambda: pl.col("survey_id").is_first_distinct() | pl.col("survey_id").is_null(),
              "survey_id repeats an earlier row of the file"),
         Rule("first_name", "identity_present",
              lambda: pl.col("first_name").is_not_null() | (pl.col("id_kind") == "valid"),
@@ -29,6 +27,9 @@ def rules() -> list[Rule]:
         *birth_date_rules("survey", "survey_date"),
         Rule("age", "plausible_age", lambda: pl.col("age").is_between(0, 30).fill_null(True), "age must be 0-30"),
         address_form(), tambon_exists(),
+        Rule("address_code", "province_matches_folder",
+             lambda: (pl.col("address_province") == folder_province).fill_null(True) if folder_province else pl.lit(True),
+             f"address in another province than the folder's ({folder_province})"),
         required("found_status"),
         _known("found_status", "found, not found, moved, deceased, studying elsewhere"),
         _known("reason", "poverty, family, work, disability, health, pregnancy, migration, behaviour, transport, other"),

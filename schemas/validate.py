@@ -17,6 +17,7 @@ from schemas import moe, registry, survey
 from schemas.rules import Rule, to_schema
 
 ROW_INDEX = "__row_index"
+RAW_VALUE_MAX_CHARS = 500  # a 20 MB cell is cut in the quarantine copy; the row is still rejected whole
 
 
 @dataclass
@@ -39,7 +40,9 @@ def rules_for(source: str, province: str | None = None) -> list[Rule]:
         if province is None:
             raise ValueError("registry rules need the folder's province")
         return registry.rules(province)
-    return {"moe": moe.rules, "survey": survey.rules}[source]()
+    if source == "survey":
+        return survey.rules(province)
+    return moe.rules()
 
 
 QUARANTINE_SCHEMA = {
@@ -48,8 +51,12 @@ QUARANTINE_SCHEMA = {
 }
 
 
-def validate(frame: pl.DataFrame, source: str, raw_columns: list[str], province: str | None = None) -> ValidationResult:
-    """Validate a standardised frame. ``raw_columns`` are the file's fields, kept as raw values."""
+def validate(frame: pl.DataFrame, source: str, raw: pl.DataFrame, province: str | None = None) -> ValidationResult:
+    """Validate a standardised frame.
+
+    ``raw`` is the file as read (text, canonical names, source_sheet and source_row): a quarantined
+    row keeps those raw values, not the standardised ones.
+    """
     rules = rules_for(source, province)
     indexed = frame.with_row_index(ROW_INDEX)
     schema = to_schema(source, rules, indexed.columns)
@@ -66,12 +73,16 @@ def validate(frame: pl.DataFrame, source: str, raw_columns: list[str], province:
         if unplaced.height:  # schema-level failure (a column missing): never expected after standardisation
             raise RuntimeError(f"{source} schema failed outside any row: {unplaced['check'].unique().to_list()}") from None
     bad_rows = failures["index"].unique()
-    raw = [c for c in raw_columns if c in frame.columns]
+    lineage = ["source_sheet", "source_row"]
+    raw_fields = [c for c in raw.columns if c not in lineage]
+    bad = indexed.filter(pl.col(ROW_INDEX).is_in(bad_rows.implode())).select(ROW_INDEX, *lineage).join(
+        raw.select(*lineage, pl.struct(pl.col(raw_fields).cast(pl.String).str.slice(0, RAW_VALUE_MAX_CHARS))
+                   .struct.json_encode().alias("raw_values")),
+        on=lineage, how="left",
+    )
     quarantine = (
-        failures.join(
-            indexed.select(ROW_INDEX, "source_row", "source_sheet",
-                           pl.struct(raw).struct.json_encode().alias("raw_values")),
-            left_on="index", right_on=ROW_INDEX,
+        failures.with_columns(pl.col("failure_case").str.slice(0, RAW_VALUE_MAX_CHARS)).join(
+            bad, left_on="index", right_on=ROW_INDEX,
         )
         .select(list(QUARANTINE_SCHEMA))
         .cast(QUARANTINE_SCHEMA)

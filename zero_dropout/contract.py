@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ class SourceSpec:
 class Contract:
     sources: dict[str, SourceSpec]
     values: dict[str, dict[str, tuple[str, ...]]]
+    fingerprint: str  # SHA-256 of the configuration text: a changed alias map re-reads cached files
 
     def vocabulary(self, name: str) -> dict[str, str]:
         """Word seen in exports (lower-cased) -> canonical value."""
@@ -42,7 +44,8 @@ class Contract:
 def load_contract(path: str | None = None) -> Contract:
     """Read the alias map; ``ZERO_DROPOUT_SOURCES`` may point at a province's own copy."""
     p = Path(path or os.environ.get("ZERO_DROPOUT_SOURCES") or DEFAULT_PATH)
-    raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    text = p.read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
     sources = {
         name: SourceSpec(
             name,
@@ -52,4 +55,4 @@ def load_contract(path: str | None = None) -> Contract:
         for name in SOURCES
     }
     values = {k: {c: tuple(w) for c, w in v.items()} for k, v in raw["values"].items()}
-    return Contract(sources, values)
+    return Contract(sources, values, hashlib.sha256(text.encode("utf-8")).hexdigest())

@@ -7,7 +7,11 @@ the others; the only exception raised is for a programming error.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -57,15 +61,64 @@ def _file_row(source: str, f: InboxFile, digest: str | None, outcome: str, messa
 STANDARDIZERS = {"registry": standardize.registry, "moe": standardize.moe, "survey": standardize.survey}
 
 
+# Bump when reading, standardising or validation changes what an ingested file yields.
+INGEST_VERSION = "1"
+
+
+class IngestCache:
+    """Per-file results keyed by content hash: a file already ingested is not read again."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def key(self, source: str, province: str | None, digest: str, contract: Contract) -> str:
+        text = "|".join([INGEST_VERSION, source, province or "", digest, contract.fingerprint])
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def load(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame, dict] | None:
+        meta = self.root / f"{key}.json"
+        if not meta.exists():
+            return None
+        return (pl.read_parquet(self.root / f"{key}.accepted.parquet"),
+                pl.read_parquet(self.root / f"{key}.quarantine.parquet"), json.loads(meta.read_text()))
+
+    def save(self, key: str, accepted: pl.DataFrame, quarantine: pl.DataFrame, meta: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name, frame in (("accepted", accepted), ("quarantine", quarantine)):
+            tmp = self.root / f".{key}.{name}.{os.getpid()}.tmp"
+            frame.write_parquet(tmp)
+            os.replace(tmp, self.root / f"{key}.{name}.parquet")
+        tmp = self.root / f".{key}.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, self.root / f"{key}.json")  # written last: its presence means the entry is whole
+
+
+def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """Read, standardise and validate one file (lineage columns are added by the caller)."""
+    spec = contract.sources[source]
+    table = read_table(f.path, f.rel, spec)
+    frame = STANDARDIZERS[source](table.frame.lazy(), contract).collect()
+    result = validate(frame, source, table.frame, province)
+    message = "ok" if not result.rows_quarantined else f"{result.rows_quarantined} rows quarantined"
+    if table.unknown_columns:
+        message += f"; {len(table.unknown_columns)} unknown columns ignored: {', '.join(table.unknown_columns)}"
+    if table.skipped_sheets:
+        message += f"; sheets without a known header skipped: {', '.join(table.skipped_sheets)}"
+    meta = dict(message=message, rows_read=result.rows_in, rows_accepted=result.accepted.height,
+                rows_quarantined=result.rows_quarantined, form=table.form, encoding=table.encoding,
+                delimiter=table.delimiter, unknown_columns=len(table.unknown_columns))
+    return result.accepted, result.quarantine, meta
+
+
 def ingest(files: list[InboxFile], source: str, *, province: str | None = None, term: str | None = None,
-           contract: Contract | None = None, latest_only: bool = False) -> IngestResult:
+           contract: Contract | None = None, latest_only: bool = False, cache: IngestCache | None = None) -> IngestResult:
     """Ingest ``files`` of one source for one partition.
 
     ``latest_only`` (registry): only the last file by name is used; earlier ones are recorded as
-    superseded. A file whose content hash was already seen in this partition is a duplicate.
+    superseded. A file whose content hash was already seen in this partition is a duplicate. With a
+    ``cache``, a file whose content was ingested before is taken from it instead of being read again.
     """
     contract = contract or load_contract()
-    spec = contract.sources[source]
     accepted, quarantined, file_rows = [], [], []
     hashes = {f.rel: content_hash(f.path) for f in files}
     first_by_hash: dict[str, str] = {}
@@ -85,27 +138,24 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
         usable = usable[-1:]
     for f in usable:
         digest = hashes[f.rel]
-        try:
-            table = read_table(f.path, f.rel, spec)
-        except FileRefused as refusal:
-            file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
-                                       rows_quarantined=0))
-            continue
-        frame = STANDARDIZERS[source](table.frame.lazy(), contract).collect()
-        result = validate(frame, source, list(spec.fields), province)
+        key = cache.key(source, province, digest, contract) if cache else None
+        cached = cache.load(key) if cache else None
+        if cached is not None:
+            good, bad, meta = cached
+            meta = {**meta, "message": meta["message"] + "; content ingested before, taken from the cache"}
+        else:
+            try:
+                good, bad, meta = _read_one(f, source, province, contract)
+            except FileRefused as refusal:
+                file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
+                                           rows_quarantined=0))
+                continue
+            if cache:
+                cache.save(key, good, bad, meta)
         lineage = [pl.lit(source).alias("source"), pl.lit(f.rel).alias("source_file"), pl.lit(digest).alias("content_hash")]
-        accepted.append(result.accepted.with_columns(lineage))
-        quarantined.append(result.quarantine.with_columns(lineage).select(QUARANTINE_COLUMNS))
-        message = "ok" if not result.rows_quarantined else f"{result.rows_quarantined} rows quarantined"
-        if table.unknown_columns:
-            message += f"; {len(table.unknown_columns)} unknown columns ignored: {', '.join(table.unknown_columns)}"
-        if table.skipped_sheets:
-            message += f"; sheets without a known header skipped: {', '.join(table.skipped_sheets)}"
-        file_rows.append(_file_row(
-            source, f, digest, "accepted", message, rows_read=result.rows_in, rows_accepted=result.accepted.height,
-            rows_quarantined=result.rows_quarantined, form=table.form, encoding=table.encoding,
-            delimiter=table.delimiter, unknown_columns=len(table.unknown_columns),
-        ))
+        accepted.append(good.with_columns(lineage))
+        quarantined.append(bad.with_columns(lineage).select(QUARANTINE_COLUMNS))
+        file_rows.append(_file_row(source, f, digest, "accepted", **meta))
     files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES_SCHEMA, orient="row") if file_rows else pl.DataFrame(schema=INGEST_FILES_SCHEMA)
     extra = [pl.lit(province, pl.String).alias("province_code"), pl.lit(term, pl.String).alias("term")]
     acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.DataFrame()

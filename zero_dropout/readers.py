@@ -134,15 +134,19 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
         source: Path | io.BytesIO = path
     else:  # polars reads UTF-8 only: transcode once
         source = io.BytesIO(path.read_bytes().decode(encoding, errors="strict").encode("utf-8"))
+    def parse(enc: str) -> pl.DataFrame:
+        return pl.read_csv(source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
+                           encoding=enc, truncate_ragged_lines=True, raise_if_empty=False)
+
     try:
-        frame = pl.read_csv(
-            source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
-            encoding="utf8", truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.ComputeError, UnicodeDecodeError) as err:
-        raise FileRefused(rel, f"CSV could not be parsed ({type(err).__name__}); expected {encoding} text "
-                          f"with {delimiter!r} between fields") from None
+        frame = parse("utf8")
+    except (pl.exceptions.ComputeError, UnicodeDecodeError):
+        # a file cut in the middle of a character: read on, the damaged row fails its checks
+        try:
+            frame = parse("utf8-lossy")
+        except pl.exceptions.ComputeError as err:
+            raise FileRefused(rel, f"CSV could not be parsed ({type(err).__name__}); expected {encoding} text "
+                              f"with {delimiter!r} between fields") from None
     frame = frame.rename({c: c.replace("\ufeff", "") for c in frame.columns})
     if frame.height == 0:
         raise FileRefused(rel, "header only, no data rows")

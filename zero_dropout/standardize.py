@@ -12,7 +12,7 @@ import polars as pl
 from zero_dropout import thai_id
 from zero_dropout.contract import Contract
 from zero_dropout.terms import with_partial_date
-from zero_dropout.thai_text import clean_text, digits_only, sex_code, split_title, title_sex
+from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex
 
 NAME_MAX_CHARS = 100
 
@@ -34,6 +34,7 @@ def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     frame = frame.with_columns(
         pl.coalesce(sex_code(pl.col("sex")), title_sex(pl.col("title"))).alias("sex"),
     )
+    frame = normalize_names(frame, ["first_name", "last_name"])
     return with_partial_date(frame.with_columns(clean_text(pl.col("birth_date")).alias("birth_date_text")), "birth_date_text", "birth")
 
 

@@ -103,5 +103,5 @@ def normalize_names(frame: pl.LazyFrame, columns: list[str], suffix: str = "_nor
         mapping = distinct.with_columns(
             pl.col(col).map_elements(normalize_name, return_dtype=pl.String).alias(col + suffix)
         )
-        frame = frame.join(mapping, on=col, how="left", nulls_equal=False)
+        frame = frame.join(mapping, on=col, how="left", nulls_equal=False, maintain_order="left")
     return frame
