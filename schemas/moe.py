@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import Rule, birth_date_rules, max_chars, required
 from zero_dropout import areas
 
@@ -30,9 +31,7 @@ def rules() -> list[Rule]:
         Rule("enrollment_status", "known_status",
              lambda: pl.col("enrollment_status_canonical").is_not_null() | pl.col("enrollment_status").is_null(),
              "status must be studying, transferred out, dropped out, graduated or suspended (Thai or English)"),
-        Rule("student_id", "not_repeated_row", lambda: pl.struct(DUPLICATE_KEY).is_first_distinct(),
+        Rule("student_id", "not_repeated_row", lambda: pl.col(FIRST_IN_FILE),
              "the same record (ID, name, birth date, school, status) appears on an earlier row"),
     ]
 
-
-DUPLICATE_KEY = ["student_id", "first_name", "last_name", "birth_date", "school_code", "enrollment_status"]

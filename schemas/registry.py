@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import Rule, address_form, birth_date_rules, max_chars, required, tambon_exists
 
 PERSON_STATUSES = (0, 1, 4, 8, 9, 11, 12)
@@ -19,7 +20,7 @@ def rules(folder_province: str) -> list[Rule]:
              "ID turned into a number like 1.10370E+12 by a spreadsheet: digits are lost"),
         Rule("citizen_id", "thai_id_check_digit", lambda: pl.col("id_kind").is_in(["valid", "missing", "gcode", "excel_mangled"]),
              "13-digit Thai ID, category 0-8, with a correct check digit"),
-        Rule("citizen_id", "unique_in_file", lambda: pl.col("citizen_id").is_first_distinct() | pl.col("citizen_id").is_null(),
+        Rule("citizen_id", "unique_in_file", lambda: pl.col(FIRST_IN_FILE) | pl.col("citizen_id").is_null(),
              "the same ID appears on an earlier row of the file"),
         required("first_name"), max_chars("first_name"),
         required("last_name"), max_chars("last_name"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import Rule, address_form, birth_date_rules, max_chars, required, tambon_exists
 
 
@@ -16,7 +17,7 @@ def _known(column: str, words: str) -> Rule:
 def rules(folder_province: str | None = None) -> list[Rule]:
     return [
         required("survey_id"), max_chars("survey_id"),
-        Rule("survey_id", "unique_in_file", lambda: pl.col("survey_id").is_first_distinct() | pl.col("survey_id").is_null(),
+        Rule("survey_id", "unique_in_file", lambda: pl.col(FIRST_IN_FILE) | pl.col("survey_id").is_null(),
              "survey_id repeats an earlier row of the file"),
         Rule("first_name", "identity_present",
              lambda: pl.col("first_name").is_not_null() | (pl.col("id_kind") == "valid"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas import validate
+from schemas import ValidationResult, validate
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.inbox import InboxFile, content_hash
@@ -61,6 +61,11 @@ def _file_row(source: str, f: InboxFile, digest: str | None, outcome: str, messa
 STANDARDIZERS = {"registry": standardize.registry, "moe": standardize.moe, "survey": standardize.survey}
 
 
+CHUNK_ROWS = 1_000_000
+# validation-only columns, not kept with accepted rows
+DERIVED_FLAGS = ["birth_unparsed", "birth_impossible", "move_in_unparsed", "move_in_impossible", "survey_unparsed",
+                 "survey_impossible", "birth_date_text"]
+
 # Bump when reading, standardising or validation changes what an ingested file yields.
 INGEST_VERSION = "1"
 
@@ -97,8 +102,16 @@ def _read_one(f: InboxFile, source: str, province: str | None, contract: Contrac
     """Read, standardise and validate one file (lineage columns are added by the caller)."""
     spec = contract.sources[source]
     table = read_table(f.path, f.rel, spec)
-    frame = STANDARDIZERS[source](table.frame.lazy(), contract).collect()
-    result = validate(frame, source, table.frame, province)
+    raw = table.frame.with_columns(standardize.first_in_file(source).alias(standardize.FIRST_IN_FILE))
+    goods, bads, rows_in = [], [], 0
+    for chunk in raw.iter_slices(CHUNK_ROWS):  # bounded memory: standardise and validate a chunk at a time
+        frame = STANDARDIZERS[source](chunk.lazy(), contract).collect()
+        part = validate(frame, source, chunk.drop(standardize.FIRST_IN_FILE), province)
+        goods.append(part.accepted.drop(standardize.FIRST_IN_FILE, *DERIVED_FLAGS, strict=False))
+        bads.append(part.quarantine)
+        rows_in += part.rows_in
+    del raw
+    result = ValidationResult(pl.concat(goods, how="diagonal_relaxed"), pl.concat(bads, how="diagonal_relaxed"), rows_in)
     message = "ok" if not result.rows_quarantined else f"{result.rows_quarantined} rows quarantined"
     if table.unknown_columns:
         message += f"; {len(table.unknown_columns)} unknown columns ignored: {', '.join(table.unknown_columns)}"
@@ -123,7 +136,8 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
     hashes = {f.rel: content_hash(f.path) for f in files}
     first_by_hash: dict[str, str] = {}
     usable = []
-    for f in sorted(files, key=lambda f: f.rel):
+    # the copy dropped first (oldest modification time) is the one ingested; later copies are duplicates
+    for f in sorted(files, key=lambda f: (f.path.stat().st_mtime_ns, f.rel)):
         digest = hashes[f.rel]
         if digest in first_by_hash:
             file_rows.append(_file_row(source, f, digest, "duplicate",
@@ -131,6 +145,7 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
             continue
         first_by_hash[digest] = f.rel
         usable.append(f)
+    usable.sort(key=lambda f: f.rel)
     if latest_only and usable:
         for f in usable[:-1]:
             file_rows.append(_file_row(source, f, hashes[f.rel], "accepted",

@@ -14,7 +14,20 @@ from zero_dropout.contract import Contract
 from zero_dropout.terms import with_partial_date
 from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex
 
-NAME_MAX_CHARS = 100
+FIRST_IN_FILE = "first_in_file"
+
+
+def first_in_file(source: str) -> pl.Expr:
+    """Computed over a whole file before it is processed in chunks: is this row the first of its kind?
+
+    Registry: first row of its citizen ID. MOE: first of identical records. Survey: first of its survey_id.
+    """
+    if source == "registry":
+        return digits_only(pl.col("citizen_id")).is_first_distinct()
+    if source == "survey":
+        return clean_text(pl.col("survey_id")).is_first_distinct()
+    key = [c for c in ("student_id", "first_name", "last_name", "birth_date", "school_code", "enrollment_status")]
+    return pl.struct(key).is_first_distinct()
 
 
 def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:

@@ -68,11 +68,10 @@ def number_to_str_expr(col: str | pl.Expr, width: int = 13) -> pl.Expr:
 def is_valid_expr(col: str | pl.Expr) -> pl.Expr:
     """Polars expression: the column holds a valid Thai ID (null counts as invalid)."""
     c = pl.col(col) if isinstance(col, str) else col
-    total = pl.sum_horizontal(
-        c.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(WEIGHTS)
-    )
-    expected = ((11 - total % 11) % 10).cast(pl.String)
-    return (c.str.contains(ID_PATTERN) & (c.str.slice(12, 1) == expected)).fill_null(False)
+    # digits by integer arithmetic on the whole number: far faster than 13 string slices
+    number = pl.when(c.str.contains(ID_PATTERN)).then(c.cast(pl.Int64, strict=False))
+    total = pl.sum_horizontal((number // 10 ** (12 - i)) % 10 * w for i, w in enumerate(WEIGHTS))
+    return (number % 10 == (11 - total % 11) % 10).fill_null(False)
 
 
 def is_gcode_expr(col: str | pl.Expr) -> pl.Expr:
@@ -102,3 +101,9 @@ def id_kind_expr(col: str | pl.Expr) -> pl.Expr:
         .when(c.str.contains(r"^[0-9]{13}$")).then(pl.lit("bad_checksum"))
         .otherwise(pl.lit("malformed"))
     )
+
+
+def with_check_digit_expr(first12: pl.Expr) -> pl.Expr:
+    """Append the check digit to a 12-digit string column."""
+    total = pl.sum_horizontal(first12.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(WEIGHTS))
+    return pl.concat_str(first12, ((11 - total % 11) % 10).cast(pl.String))

@@ -7,6 +7,8 @@ per row.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 from pythainlp.util import normalize as _pythainlp_normalize
 
@@ -81,6 +83,7 @@ def split_title(first_name: pl.Expr, title: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return new_title, new_first
 
 
+@lru_cache(maxsize=1_000_000)
 def normalize_name(name: str | None) -> str | None:
     """Canonical form of one Thai name, used for matching (not for display).
 
