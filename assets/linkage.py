@@ -7,10 +7,11 @@ import dagster as dg
 import polars as pl
 
 from assets.sources import md_table
-from matching.exact import link_on_id
+from matching.blocking import RECORD_KEY
+from matching.linker import LINK_SCHEMA, REVIEW_SCHEMA, link
 from pipelines.partitions import by_province, by_term, province_term, province_term_partitions
 from pipelines.resources import PipelinePaths
-from zero_dropout import population
+from zero_dropout import decisions, population
 from zero_dropout.terms import Term
 
 
@@ -40,57 +41,76 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -
     })
 
 
+def _link_metadata(result, target_linked: int, n_target: int, started: float) -> dict:
+    stats = result.stats
+    by_rule = result.links.group_by("rule").len().sort("rule").rename({"len": "links"})
+    return {
+        "links": result.links.height,
+        "links_by_rule": md_table(by_rule),
+        "review_queue": result.review.height,
+        "candidate_pairs": stats["candidate_pairs"],
+        "exact_id_conflicts": stats["exact_conflicts"],
+        "target_linked": target_linked,
+        "target_link_rate": round(target_linked / n_target, 4) if n_target else 0.0,
+        "seconds": round(time.perf_counter() - started, 3),
+        "dagster/row_count": result.links.height,
+    }
+
+
 @dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
                 dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"])
 def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """MOE records of the term (national) linked to the province's registry people."""
+    """MOE records of the term (national) linked to the province's registry people: exact IDs, then
+    names and birth dates; doubtful pairs go to the review queue."""
     province, term = province_term(context)
     started = time.perf_counter()
     people = paths.staging.scan("registry", "people", province)
     students = paths.staging.scan("moe", "students", term=term)
-    links = link_on_id(people, students, "moe").collect()
-    detail = students.select("source_file", "source_sheet", "source_row", "enrollment_status_canonical",
-                             "school_province", "affiliation").collect()
-    links = links.join(detail, on=["source_file", "source_sheet", "source_row"], how="left").rename(
-        {"enrollment_status_canonical": "enrollment_status"}
-    ).with_columns(pl.lit(province).alias("province_code"), pl.lit(term).alias("term"))
+    result = link(people, students, source="moe", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
+    detail = students.select(*RECORD_KEY, pl.col("enrollment_status_canonical").alias("enrollment_status"),
+                             "school_code", "school_province", "affiliation").collect()
+    partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
+    links = result.links.join(detail, on=RECORD_KEY, how="left").with_columns(partition)
     paths.staging.write(links, "links", "moe_links", province, term)
+    paths.staging.write(result.review.with_columns(partition), "links", "moe_review", province, term)
     target = paths.staging.scan("target", "population", province, term).filter("in_target")
-    linked_target = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
     n_target = target.select(pl.len()).collect().item()
-    return dg.MaterializeResult(metadata={
-        "links": links.height,
-        "links_exact_id": links.filter(pl.col("rule") == "exact_id").height,
-        "target_linked": linked_target,
-        "target_link_rate": round(linked_target / n_target, 4) if n_target else 0.0,
-        "other_province_school_links": links.filter(pl.col("school_province") != province).height,
-        "seconds": round(time.perf_counter() - started, 3),
-        "dagster/row_count": links.height,
-    })
+    linked = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
+    meta = _link_metadata(result, linked, n_target, started)
+    meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
+    return dg.MaterializeResult(metadata=meta)
 
 
 @dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"])
 def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """Survey visits linked to the province's registry people, carrying what the field team found."""
+    """Survey visits linked to the province's registry people (ID, else name, birth date or age, address),
+    carrying what the field team found."""
     province, term = province_term(context)
+    started = time.perf_counter()
     responses = _scan_or_empty(paths, "survey", "responses", province, term)
-    people = paths.staging.scan("registry", "people", province)
+    partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
     if responses is None or "survey_id" not in responses.collect_schema().names():
-        links = pl.DataFrame(schema={"source": pl.String, "source_file": pl.String, "source_sheet": pl.String,
-                                     "source_row": pl.Int64, "citizen_id": pl.String, "rule": pl.String,
-                                     "score": pl.Float64, "evidence": pl.String})
+        links = pl.DataFrame(schema={**LINK_SCHEMA, "found_status": pl.String, "reason": pl.String, "need": pl.String,
+                                     "survey_date": pl.Date})
+        review = pl.DataFrame(schema=REVIEW_SCHEMA)
+        meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
     else:
-        links = link_on_id(people, responses, "survey").collect()
+        people = paths.staging.scan("registry", "people", province)
+        result = link(people, responses, source="survey", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
         findings = responses.select(
-            "source_file", "source_sheet", "source_row", pl.col("found_status_canonical").alias("found_status"),
-            pl.col("reason_canonical").alias("reason"), pl.col("need_canonical").alias("need"),
-            pl.col("survey_full_date").alias("survey_date")).collect()
-        links = links.join(findings, on=["source_file", "source_sheet", "source_row"], how="left")
-    links = links.with_columns(pl.lit(province).alias("province_code"), pl.lit(term).alias("term"))
-    paths.staging.write(links, "links", "survey_links", province, term)
-    return dg.MaterializeResult(metadata={"links": links.height, "dagster/row_count": links.height})
+            *RECORD_KEY, pl.col("found_status_canonical").alias("found_status"), pl.col("reason_canonical").alias("reason"),
+            pl.col("need_canonical").alias("need"), pl.col("survey_full_date").alias("survey_date")).collect()
+        links = result.links.join(findings, on=RECORD_KEY, how="left")
+        review = result.review
+        n = responses.select(pl.len()).collect().item()
+        meta = _link_metadata(result, links["citizen_id"].n_unique(), n, started)
+        meta.pop("target_link_rate")
+        meta["survey_link_rate"] = round(links.height / n, 4) if n else 0.0
+    paths.staging.write(links.with_columns(partition), "links", "survey_links", province, term)
+    paths.staging.write(review.with_columns(partition), "links", "survey_review", province, term)
+    return dg.MaterializeResult(metadata=meta)
 
 
 @dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"},

@@ -62,6 +62,10 @@ RESTRICTED = {
             "citizen_id": "candidate registry person", "score": "match score", "why": "JSON: per-field evidence",
         },
     ),
+    "review_decisions": (
+        "Decisions of data officers on review-queue pairs (newest per pair), applied on every run.",
+        {"decision": "accept or reject", "decided_by": "who decided", "decided_at": "when it was imported"},
+    ),
     "quarantine": (
         "Rejected input rows: the file, row, column and check that failed, and the raw values (restricted).",
         {

@@ -73,6 +73,27 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from zero_dropout import decisions
+
+    n = decisions.export_queue(Path(args.warehouse), args.province, str(Term.parse(args.term)), Path(args.out))
+    print(f"wrote {n} pairs to review to {args.out}: fill the decision column with accept or reject, then "
+          f"run: zero-dropout review import {args.out} --by NAME")
+    return 0
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from zero_dropout import decisions
+
+    try:
+        n = decisions.import_decisions(Path(args.warehouse), Path(args.file), args.by)
+    except decisions.DecisionError as err:
+        print(f"zero-dropout review import: {err}", file=sys.stderr)
+        return 1
+    print(f"stored {n} decisions; they apply from the next run")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zero-dropout", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--forms", choices=["mixed", "csv", "parquet"], default="mixed",
                      help="mixed: every form the contract names; csv or parquet: one form")
     gen.set_defaults(func=cmd_generate)
+    review = sub.add_parser("review", help="export the review queue to a CSV, or import an officer's decisions")
+    rsub = review.add_subparsers(dest="review_command", required=True)
+    exp = rsub.add_parser("export", help="write the review queue of a province and term to CSV (restricted: holds IDs)")
+    exp.add_argument("--warehouse", default="warehouse")
+    exp.add_argument("--province", required=True)
+    exp.add_argument("--term", required=True)
+    exp.add_argument("--out", required=True)
+    exp.set_defaults(func=cmd_review_export)
+    imp = rsub.add_parser("import", help="store the accept / reject decisions of a filled-in queue CSV")
+    imp.add_argument("file")
+    imp.add_argument("--warehouse", default="warehouse")
+    imp.add_argument("--by", required=True, help="who decided (kept with each decision)")
+    imp.set_defaults(func=cmd_review_import)
     return parser
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from zero_dropout.catalog import ANALYST, RESTRICTED, SUMMARY_TABLES as SUMMARIES
+from zero_dropout import decisions
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.staging import Staging
 
@@ -78,7 +79,12 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "partition_summary", staging.files("out_of_school", "summary"), "province_code, term")
         links = staging.files("links", "moe_links") + staging.files("links", "survey_links")
         _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
-        _create_from(con, "review_queue", staging.files("links", "review"), "province_code, term, source_file, source_row")
+        review = staging.files("links", "moe_review") + staging.files("links", "survey_review")
+        _create_from(con, "review_queue", review, "province_code, term, source, source_file, source_sheet, source_row")
+        decided = decisions.load(warehouse_dir)
+        con.register("decided", decided.to_arrow())
+        con.execute("CREATE TABLE review_decisions AS SELECT * FROM decided ORDER BY ALL")
+        con.unregister("decided")
         quarantine = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "quarantine")]
         _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
         files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")]

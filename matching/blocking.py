@@ -1,0 +1,80 @@
+"""Blocking rules: which (record, person) pairs are compared at all.
+
+Each rule is a join on keys that survive a real error, so that one mistake
+(a day/month swap, a misspelt name, a mistyped ID) does not hide the pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+RECORD_KEY = ["source_file", "source_sheet", "source_row"]
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    record_keys: tuple[str, ...]
+    person_keys: tuple[str, ...]
+
+
+def _rule(name: str, *keys: str, record_first: str | None = None) -> BlockingRule:
+    """A rule on equal keys; ``record_first`` replaces the record's first key (a date variant)."""
+    rec = (record_first, *keys[1:]) if record_first else keys
+    return BlockingRule(name, tuple(rec), tuple(keys))
+
+
+# Each rule pairs a date (or its usual slips) with a phonetic name key, or both names with the year, so
+# that a record with one error (name or date) is still proposed, and the number of pairs stays near
+# linear in the number of records.
+MOE_RULES = (
+    _rule("birth_date+last_name_sound", "birth_full_date", "last_name_phonetic"),
+    _rule("birth_date+first_name_sound", "birth_full_date", "first_name_phonetic"),
+    _rule("swapped_birth_date+last_name_sound", "birth_full_date", "last_name_phonetic", record_first="birth_swapped"),
+    _rule("next_day+last_name_sound", "birth_full_date", "last_name_phonetic", record_first="birth_next_day"),
+    _rule("previous_day+last_name_sound", "birth_full_date", "last_name_phonetic", record_first="birth_prev_day"),
+    _rule("names_sound+birth_year", "first_name_phonetic", "last_name_phonetic", "birth_year_be"),
+    _rule("names", "first_name_norm", "last_name_norm"),
+)
+
+SURVEY_RULES = (
+    *MOE_RULES,
+    BlockingRule("house", ("tambon_code", "moo", "house_no"), ("tambon_code", "moo", "house_no")),
+    BlockingRule("moo_last_name", ("tambon_code", "moo", "last_name_phonetic"), ("tambon_code", "moo", "last_name_phonetic")),
+)
+
+
+def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
+    """Every ID one substitution or one adjacent transposition away from a record's 13-digit ID whose
+    check digit is wrong (a valid ID of somebody else is left to the name and date rules)."""
+    base = records.filter(pl.col("id_kind") == "bad_checksum").select(*RECORD_KEY, pl.col(id_column).alias("rid"))
+    subs = [
+        base.select(*RECORD_KEY, pl.concat_str(pl.col("rid").str.slice(0, i), pl.lit(str(d)), pl.col("rid").str.slice(i + 1))
+                    .alias("candidate_id"))
+        for i in range(13) for d in range(10)
+    ]
+    swaps = [
+        base.select(*RECORD_KEY, pl.concat_str(pl.col("rid").str.slice(0, i), pl.col("rid").str.slice(i + 1, 1),
+                                               pl.col("rid").str.slice(i, 1), pl.col("rid").str.slice(i + 2)).alias("candidate_id"))
+        for i in range(12)
+    ]
+    rid = base.select(*RECORD_KEY, pl.col("rid").alias("candidate_id"))
+    return pl.concat([*subs, *swaps]).join(rid, on=[*RECORD_KEY, "candidate_id"], how="anti").unique()
+
+
+def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[BlockingRule, ...],
+                    id_column: str | None = None) -> pl.LazyFrame:
+    """Distinct (record key, citizen_id) pairs with the names of the rules that proposed them."""
+    parts = []
+    for rule in rules:
+        left = records.select(*RECORD_KEY, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)]).drop_nulls()
+        right = people.select("citizen_id", *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.person_keys)]).drop_nulls()
+        keys = [f"__k{i}" for i in range(len(rule.record_keys))]
+        parts.append(left.join(right, on=keys).select(*RECORD_KEY, "citizen_id", pl.lit(rule.name).alias("blocked_by")))
+    if id_column:
+        variants = id_variants(records, id_column)
+        parts.append(variants.join(people.select("citizen_id"), left_on="candidate_id", right_on="citizen_id")
+                     .select(*RECORD_KEY, pl.col("candidate_id").alias("citizen_id"), pl.lit("id_one_edit").alias("blocked_by")))
+    return pl.concat(parts).group_by(*RECORD_KEY, "citizen_id").agg(pl.col("blocked_by").unique().sort())

@@ -1,0 +1,192 @@
+"""The linker: exact IDs first, then blocking, comparison, scoring and decisions for what is left.
+
+    links, review = link(people, records, source="moe", term=term).frames
+
+Every link carries its rule and per-field evidence. Officer decisions (accept
+or reject a record-person pair) are applied before the automatic decision, and
+a decided pair never returns to the review queue.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from matching import comparisons as cmp
+from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, candidate_pairs
+from matching.features import with_features
+from matching.scoring import score
+from matching.settings import Settings, load_settings
+from zero_dropout.terms import Term
+
+PERSON_COLUMNS = ["citizen_id", "first_name_norm", "last_name_norm", "birth_year_be", "birth_month", "birth_day",
+                  "birth_full_date", "sex", "tambon_code", "moo", "house_no"]
+RECORD_COLUMNS = [*RECORD_KEY, "citizen_id", "id_kind", "id_raw", "first_name_norm", "last_name_norm", "birth_year_be",
+                  "birth_month", "birth_day", "birth_full_date", "sex", "age", "tambon_code", "moo", "house_no",
+                  "school_code", "enrollment_status"]
+LINK_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
+               "citizen_id": pl.String, "rule": pl.String, "score": pl.Float64, "evidence": pl.String}
+REVIEW_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
+                 "citizen_id": pl.String, "score": pl.Float64, "why": pl.String}
+DECISION_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
+                   "citizen_id": pl.String, "decision": pl.String}
+
+
+@dataclass
+class LinkResult:
+    links: pl.DataFrame
+    review: pl.DataFrame
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def _select(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    have = frame.collect_schema().names()
+    return frame.select([pl.col(c) if c in have else pl.lit(None).alias(c) for c in columns])
+
+
+def prepare_people(people: pl.LazyFrame) -> pl.DataFrame:
+    """People with matching features and how common their names are (for term-frequency weights)."""
+    frame = with_features(_select(people, PERSON_COLUMNS)).collect()
+    n = max(frame.height, 1)
+    for f in ("first_name", "last_name"):
+        counts = frame.group_by(f"{f}_norm").len().with_columns((pl.col("len") / n).alias(f"{f}_freq")).drop("len")
+        frame = frame.join(counts, on=f"{f}_norm", how="left", maintain_order="left")
+        frame = frame.with_columns(pl.col(f"{f}_freq").mean().alias(f"{f}_mean_freq"))
+    return frame
+
+
+def prepare_records(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
+    have = records.collect_schema().names()
+    frame = records.with_columns(
+        pl.col(id_column).alias("id_raw"),
+        pl.col("enrollment_status_canonical").alias("enrollment_status") if "enrollment_status_canonical" in have
+        else pl.lit(None, pl.String).alias("enrollment_status"),
+    )
+    return _select(frame, RECORD_COLUMNS)
+
+
+def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame) -> pl.LazyFrame:
+    r = records.rename({c: f"r_{c}" for c in records.collect_schema().names() if c not in RECORD_KEY})
+    p = people.lazy().rename({c: f"p_{c}" for c in people.columns if c != "citizen_id"})
+    return pairs.join(r, on=RECORD_KEY).join(p, on="citizen_id")
+
+
+def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool) -> pl.DataFrame:
+    pairs = pairs.with_columns(
+        cmp.name_similarity(pairs["r_first_name_norm"], pairs["p_first_name_norm"]).alias("first_name_sim"),
+        cmp.name_similarity(pairs["r_last_name_norm"], pairs["p_last_name_norm"]).alias("last_name_sim"),
+    )
+    levels = [cmp.name_level("first_name", s).alias("first_name_level"), cmp.name_level("last_name", s).alias("last_name_level"),
+              cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"), cmp.id_level().alias("id_level")]
+    if survey:
+        levels += [cmp.age_level(term.year_be).alias("age_level"), cmp.address_level().alias("address_level")]
+    return pairs.with_columns(levels)
+
+
+def _empty(schema: dict) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term, settings: Settings | None = None,
+         decisions: pl.DataFrame | None = None, id_column: str = "citizen_id") -> LinkResult:
+    """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry)."""
+    s = settings or load_settings()
+    started = time.perf_counter()
+    survey = source == "survey"
+    people_f = prepare_people(people)
+    recs = with_features(prepare_records(records, id_column))
+    decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
+
+    # stage 1: valid IDs that belong to a person of the province
+    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(*RECORD_KEY, "citizen_id").join(
+        people_f.lazy().select("citizen_id"), on="citizen_id").with_columns(pl.lit(["exact_id"]).alias("blocked_by"))
+    exact_pairs = _with_sides(exact, recs.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
+                                                                   "birth_swapped"]), people_f).collect()
+    exact_pairs = _compare(exact_pairs, s, term, survey)
+    conflict = pl.lit(False)
+    if s.verify_exact_links:
+        conflict = (pl.col("first_name_level") == "different") & pl.col("birth_date_level").is_in(["different", "same_year"])
+    exact_pairs = score(exact_pairs.lazy(), s, source, people_f.height).with_columns(conflict.fill_null(False).alias("conflict")).collect()
+    exact_ok = exact_pairs.filter(~pl.col("conflict"))
+    exact_conflict = exact_pairs.filter(pl.col("conflict"))
+
+    # stage 2: every record not linked by stage 1, against all of the province's people
+    linked_keys = exact_ok.select(RECORD_KEY)
+    leftover_f = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti")
+    rules = SURVEY_RULES if survey else MOE_RULES
+    pairs = candidate_pairs(leftover_f, people_f.lazy(), rules, id_column="id_raw")
+    pairs = _with_sides(pairs, leftover_f.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
+                                                                    "birth_swapped"]), people_f).collect()
+    n_pairs = pairs.height
+    scored = score(_compare(pairs, s, term, survey).lazy(), s, source, people_f.height).collect()
+
+    # officer decisions first: rejected pairs leave, accepted pairs win
+    key = [*RECORD_KEY, "citizen_id"]
+    dec = decided.select(*key, "decision")
+    scored = scored.join(dec.filter(pl.col("decision") == "reject"), on=key, how="anti")
+    accepted_by_officer = dec.filter(pl.col("decision") == "accept")
+    forced_records = accepted_by_officer.select(RECORD_KEY)
+
+    ranked = (
+        scored.join(forced_records, on=RECORD_KEY, how="anti")
+        .sort("match_weight", descending=True)
+        .with_columns(
+            pl.col("match_weight").shift(-1).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("runner_up"),
+            pl.int_range(pl.len()).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("rank"),
+        )
+        .filter(pl.col("rank") == 0)
+        .with_columns((pl.col("match_weight") - pl.col("runner_up").fill_null(-1e9)).alias("margin"))
+    )
+    auto_accept = (pl.col("match_probability") >= s.accept_probability) & (pl.col("margin") >= s.ambiguity_margin)
+    to_review = ~auto_accept & (pl.col("match_probability") >= s.review_probability)
+    fallback = ranked.filter(auto_accept)
+    # one person, one record per school and term from the fallback: the best one
+    if not survey:
+        dup = pl.int_range(pl.len()).over(["citizen_id", "r_school_code"], order_by=pl.col("match_weight").neg()) > 0
+        fallback = fallback.with_columns(dup.alias("dup"))
+        review_extra = fallback.filter("dup")
+        fallback = fallback.filter(~pl.col("dup"))
+    else:
+        review_extra = fallback.clear()
+
+    def as_links(frame: pl.DataFrame, rule: str | pl.Expr) -> pl.DataFrame:
+        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
+                            (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"),
+                            pl.col("match_probability").round(6).alias("score"), "evidence").cast(LINK_SCHEMA)
+
+    forced = accepted_by_officer.join(scored, on=key, how="left").with_columns(
+        pl.col("match_probability").fill_null(1.0), pl.col("evidence").fill_null('{"decision":"accepted by an officer"}'))
+    links = pl.concat([
+        as_links(exact_ok.with_columns(pl.lit(1.0).alias("match_probability")), "exact_id"),
+        as_links(fallback, pl.when(pl.col("id_level") == "one_edit").then(pl.lit("fallback_id_one_edit"))
+                 .otherwise(pl.lit("fallback_name_birth"))),
+        as_links(forced, "officer_accepted"),
+    ])
+
+    def as_review(frame: pl.DataFrame, why_prefix: str) -> pl.DataFrame:
+        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
+                            pl.col("match_probability").round(6).alias("score"),
+                            pl.concat_str(pl.lit('{"reason":"' + why_prefix + '","evidence":'), pl.col("evidence"),
+                                          pl.lit("}")).alias("why")).cast(REVIEW_SCHEMA)
+
+    review = pl.concat([
+        as_review(ranked.filter(to_review & (pl.col("margin") >= s.ambiguity_margin)), "probability between review and accept thresholds"),
+        as_review(ranked.filter((pl.col("match_probability") >= s.review_probability) & (pl.col("margin") < s.ambiguity_margin)),
+                  "another person scores almost as high"),
+        as_review(review_extra, "the person already has a record at this school this term"),
+        as_review(exact_conflict, "valid ID of this person, but first name and birth date disagree"),
+    ]).join(decided.select(key), on=key, how="anti").unique(subset=key, keep="first")
+    review = review.join(links.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    stats = {
+        "records": recs.select(pl.len()).collect().item(),
+        "links_exact_id": exact_ok.height,
+        "links_fallback": fallback.height,
+        "links_officer": forced.height,
+        "exact_conflicts": exact_conflict.height,
+        "candidate_pairs": n_pairs,
+        "review_queue": review.height,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return LinkResult(links.sort(RECORD_KEY), review.sort(RECORD_KEY), stats)

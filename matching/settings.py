@@ -1,0 +1,82 @@
+"""Linkage settings: decision thresholds and the weights of each comparison level.
+
+Defaults are calibrated on the generator's truth at its default noise (see
+README, "Linkage quality"): weights are log2(m/u) of a Fellegi-Sunter model,
+m = how often a true match shows the level, u = how often a false candidate
+pair does.
+A province may override any of them in ``zero_dropout/config/matching.toml``
+(or the file named by ``ZERO_DROPOUT_MATCHING``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "zero_dropout" / "config" / "matching.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # decisions on the match probability of a candidate pair
+    accept_probability: float = 0.99
+    review_probability: float = 0.80
+    # a record's best candidate must beat its second by this much weight, or it goes to review
+    ambiguity_margin: float = 3.0
+    # name similarity bands (Jaro-Winkler on normalised Thai characters)
+    name_close: float = 0.92
+    name_fuzzy: float = 0.80
+    # an exact-ID link whose first name and birth date both disagree is held for review
+    verify_exact_links: bool = True
+    # share of the records left after exact IDs that have their person among the province's people:
+    # the prior of a candidate pair is log2(match_rate / number of people)
+    match_rate: dict[str, float] = field(default_factory=lambda: dict(MATCH_RATE))
+    weights: dict[str, dict[str, float]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_WEIGHTS.items()})
+
+
+# Calibrated with benchmarks/calibrate_linkage.py on 2 provinces x 2 terms x 50,000 children (seed 42):
+# m = share of true pairs at the level, u = share of random (record, person) pairs at the level (as
+# Splink estimates u, so the weights do not depend on blocking). Levels that true pairs showed fewer
+# than 20 times take m from the generator's noise rates. A sex disagreement is capped at -6 (real
+# exports do get sex wrong; the generator never does).
+MATCH_RATE = {"moe": 0.02, "survey": 0.9}
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "moe": {
+        "first_name:exact": 9.0, "first_name:close": 7.84, "first_name:fuzzy": 0.58, "first_name:phonetic": -0.41,
+        "first_name:different": -10.65,
+        "last_name:exact": 10.9, "last_name:close": 8.84, "last_name:fuzzy": 1.05, "last_name:phonetic": 1.45,
+        "last_name:different": -11.65,
+        "birth_date:exact": 12.96, "birth_date:day_month_swapped": 6.6, "birth_date:one_day_off": 4.07,
+        "birth_date:same_year_month": 1.78, "birth_date:same_year": -1.64, "birth_date:different": -12.59,
+        "sex:agree": 1.0, "sex:disagree": -6.0,
+        "id:one_edit": 12.0, "id:other_valid_id": -4.22,
+    },
+    "survey": {
+        "first_name:exact": 9.04, "first_name:close": 8.47, "first_name:fuzzy": 2.68, "first_name:phonetic": -0.81,
+        "first_name:different": -4.31,
+        "last_name:exact": 10.88, "last_name:close": 10.35, "last_name:fuzzy": 2.68, "last_name:phonetic": 2.3,
+        "last_name:different": -10.92,
+        "birth_date:exact": 12.83, "birth_date:day_month_swapped": 6.6, "birth_date:one_day_off": 4.0,
+        "birth_date:same_year_month": 1.01, "birth_date:same_year": -2.81, "birth_date:different": -12.14,
+        "age:exact": 4.46, "age:one_year": -2.0, "age:different": -10.07,
+        "sex:agree": 1.0, "sex:disagree": -6.0,
+        "id:one_edit": 12.0, "id:other_valid_id": -0.01,
+        "address:same_house": 15.26, "address:same_moo": 4.92, "address:same_tambon": -5.78, "address:different": -12.92,
+    },
+}
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    p = Path(path or os.environ.get("ZERO_DROPOUT_MATCHING") or DEFAULT_PATH)
+    if not p.exists():
+        return Settings()
+    raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(Settings)} - {"weights", "match_rate"}
+    unknown = set(raw) - known - {"weights", "match_rate"}
+    if unknown:
+        raise ValueError(f"{p}: unknown matching settings {sorted(unknown)}")
+    weights = {src: {**DEFAULT_WEIGHTS[src], **raw.get("weights", {}).get(src, {})} for src in DEFAULT_WEIGHTS}
+    rates = {**MATCH_RATE, **raw.get("match_rate", {})}
+    return replace(Settings(), **{k: v for k, v in raw.items() if k in known}, weights=weights, match_rate=rates)
