@@ -58,9 +58,12 @@ def prepare_people(people: pl.LazyFrame) -> pl.DataFrame:
 
 
 def prepare_records(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
+    """Records with the columns the linker reads; ``id_raw`` is the ID as written (for one-edit blocking),
+    ``citizen_id`` the valid ID only."""
     have = records.collect_schema().names()
     frame = records.with_columns(
-        pl.col(id_column).alias("id_raw"),
+        pl.col("id_raw" if "id_raw" in have else id_column).cast(pl.String).alias("id_raw"),
+        pl.col("citizen_id").cast(pl.String),
         pl.col("enrollment_status_canonical").alias("enrollment_status") if "enrollment_status_canonical" in have
         else pl.lit(None, pl.String).alias("enrollment_status"),
     )

@@ -67,7 +67,7 @@ DERIVED_FLAGS = ["birth_unparsed", "birth_impossible", "move_in_unparsed", "move
                  "survey_impossible", "birth_date_text"]
 
 # Bump when reading, standardising or validation changes what an ingested file yields.
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"
 
 
 class IngestCache:

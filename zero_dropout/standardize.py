@@ -65,7 +65,7 @@ def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
     cleaned = digits_only(pl.col(col)).str.to_uppercase()
-    frame = frame.with_columns(cleaned.alias(col))
+    frame = frame.with_columns(cleaned.alias(col), cleaned.alias("id_raw"))
     return frame.with_columns(thai_id.id_kind_expr(pl.col(col)).alias("id_kind"))
 
 
