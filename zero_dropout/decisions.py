@@ -45,9 +45,10 @@ def load(warehouse: Path) -> pl.DataFrame:
 def export_queue(warehouse: Path, province: str, term: str, out: Path) -> int:
     con = duckdb.connect(str(Path(warehouse) / "restricted.duckdb"), read_only=True)
     try:
-        queue = con.execute(
+        queue = con.sql(
             "SELECT source, source_file, source_sheet, source_row, citizen_id, score, why, '' AS decision "
-            "FROM review_queue WHERE province_code = ? AND term = ? ORDER BY score DESC", [province, term]).pl()
+            "FROM review_queue WHERE province_code = $province AND term = $term "
+            "ORDER BY score DESC, source_file, source_row", params={"province": province, "term": term}).pl()
     finally:
         con.close()
     queue.write_csv(out)
