@@ -57,9 +57,17 @@ def _link_metadata(result, target_linked: int, n_target: int, started: float) ->
     }
 
 
+LINK_RATE_CHECK = "moe_link_rate_stable"
+MAX_LINK_RATE_DROP = 0.10  # a fall of 10 points in the target's link rate against the previous term stops the load
+
+
 @dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
-                dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"])
+                dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
+          check_specs=[dg.AssetCheckSpec(LINK_RATE_CHECK, asset="moe_links", blocking=True,
+                                         description="the share of the target population linked to an MOE record has not "
+                                                     "fallen by more than 10 points since the previous term loaded "
+                                                     "(a broken export looks like thousands of new dropouts)")])
 def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """MOE records of the term (national) linked to the province's registry people: exact IDs, then
     names and birth dates; doubtful pairs go to the review queue."""
@@ -79,7 +87,15 @@ def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mat
     linked = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
     meta = _link_metadata(result, linked, n_target, started)
     meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
-    return dg.MaterializeResult(metadata=meta)
+    rate = meta["target_link_rate"]
+    paths.staging.write(pl.DataFrame({"term": [term], "target_link_rate": [rate]}), "links", "moe_link_rate", province, term)
+    earlier = [t for t in paths.staging.terms_of("links", "moe_link_rate", province) if t < term]
+    previous = paths.staging.scan("links", "moe_link_rate", province, earlier[-1]).collect()["target_link_rate"][0] if earlier else None
+    passed = previous is None or rate >= previous - MAX_LINK_RATE_DROP
+    check = dg.AssetCheckResult(check_name=LINK_RATE_CHECK, passed=passed, metadata={
+        "target_link_rate": rate, "previous_term": earlier[-1] if earlier else "none",
+        "previous_link_rate": previous if previous is not None else -1.0})
+    return dg.MaterializeResult(metadata=meta, check_results=[check])
 
 
 @dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
@@ -113,8 +129,13 @@ def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.
     return dg.MaterializeResult(metadata=meta)
 
 
+ONE_ROW_CHECK = "one_row_per_child"
+
+
 @dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"},
-          deps=["target_population", "moe_links", "survey_links"])
+          deps=["target_population", "moe_links", "survey_links"],
+          check_specs=[dg.AssetCheckSpec(ONE_ROW_CHECK, asset="out_of_school_children", blocking=True,
+                                         description="one out-of-school row per child per term")])
 def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """Target children with no studying or graduated MOE record this term, by category, with survey findings.
 
@@ -150,7 +171,9 @@ def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePat
     staging.write(pl.DataFrame([{"province_code": province, "term": term, **summary,
                                  "earlier_terms_loaded": len(earlier)}]), "out_of_school", "summary", province, term)
     by_amphoe = out.group_by("amphoe_code", "category").len().pivot(on="category", index="amphoe_code", values="len").fill_null(0).sort("amphoe_code")
-    return dg.MaterializeResult(metadata={
+    duplicates = out.height - out["citizen_id"].n_unique()
+    return dg.MaterializeResult(check_results=[dg.AssetCheckResult(
+        check_name=ONE_ROW_CHECK, passed=duplicates == 0, metadata={"children_listed_twice": duplicates})], metadata={
         **summary,
         "earlier_terms_loaded": len(earlier),
         "out_of_school_rate": round(summary["out_of_school"] / summary["target_population"], 4) if summary["target_population"] else 0.0,

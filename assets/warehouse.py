@@ -9,6 +9,9 @@ from pipelines.resources import PipelinePaths, PseudonymKey
 from zero_dropout import warehouse
 
 WRITER_POOL = "duckdb_writer"
+# load when any staged partition changed and nothing upstream is still running
+FOLLOW_PARTITIONS = (dg.AutomationCondition.any_deps_updated() & ~dg.AutomationCondition.any_deps_in_progress()
+                     & ~dg.AutomationCondition.in_progress())
 
 
 def _table_counts(path) -> dict[str, int]:
@@ -20,7 +23,7 @@ def _table_counts(path) -> dict[str, int]:
         con.close()
 
 
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL,
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, automation_condition=FOLLOW_PARTITIONS,
           deps=["out_of_school_children", "moe_links", "survey_links", "registry_people", "moe_students", "survey_responses"])
 def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
     """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files."""
@@ -32,6 +35,7 @@ IDENTIFIER_CHECK = "no_direct_identifiers"
 
 
 @dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse],
+          automation_condition=dg.AutomationCondition.eager(),
           check_specs=[dg.AssetCheckSpec(IDENTIFIER_CHECK, asset="analyst_warehouse", blocking=True,
                                          description="no citizen ID, name, house number or house code, "
                                                      "and no 13-digit number anywhere in the analyst file")])

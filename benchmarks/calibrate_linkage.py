@@ -51,9 +51,10 @@ def pairs_for(inbox: Path, truth: pl.DataFrame, source: str, province: str, term
         subset=["source_file", "source_sheet", "source_row", "citizen_id"], keep="first")
     # blocked_by is only used for the one-edit ID level
     from matching.blocking import id_variants
-    one_edit = id_variants(recs.lazy(), "id_raw").collect().rename({"candidate_id": "citizen_id"}).with_columns(pl.lit(["id_one_edit"]).alias("blocked_by"))
+    one_edit = id_variants(recs.lazy(), "id_raw").collect().rename({"candidate_id": "citizen_id"}).with_columns(
+        pl.lit(True).alias("id_one_edit"))
     both = both.join(one_edit, on=["source_file", "source_sheet", "source_row", "citizen_id"], how="left").with_columns(
-        pl.col("blocked_by").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        pl.col("id_one_edit").fill_null(False), pl.lit("random").alias("blocked_by"))
     pairs = linker._with_sides(both.lazy(), recs.lazy(), people_f).collect()
     pairs = linker._compare(pairs, Settings(), Term.parse(term), source == "survey")
     return pairs.with_columns(pl.lit(recs.height).alias("n_records"), pl.lit(true_pairs.height).alias("n_true_records"))

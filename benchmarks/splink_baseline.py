@@ -57,7 +57,8 @@ def link(people: pl.DataFrame, records: pl.DataFrame, survey: bool) -> pl.DataFr
     linker.training.estimate_probability_two_random_records_match(
         [block_on("citizen_id"), block_on("first_name", "last_name", "dob")], recall=0.95)
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    # EM blocks that leave the other fields free to be estimated, small enough at a million people
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "last_name"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
     predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
     best = con.sql(f"""

@@ -36,7 +36,7 @@ MOE_RULES = (
     _rule("next_day+last_name_sound", "birth_full_date", "last_name_phonetic", record_first="birth_next_day"),
     _rule("previous_day+last_name_sound", "birth_full_date", "last_name_phonetic", record_first="birth_prev_day"),
     _rule("names_sound+birth_year", "first_name_phonetic", "last_name_phonetic", "birth_year_be"),
-    _rule("names", "first_name_norm", "last_name_norm"),
+    _rule("names+birth_month", "first_name_norm", "last_name_norm", "birth_month"),  # a year typo
 )
 
 SURVEY_RULES = (
@@ -46,27 +46,43 @@ SURVEY_RULES = (
 )
 
 
+def _edits() -> pl.LazyFrame:
+    """Every single-digit substitution and adjacent transposition, as (position, kind, digit) rows."""
+    subs = [(i, "sub", d) for i in range(13) for d in range(10)]
+    swaps = [(i, "swap", 0) for i in range(12)]
+    return pl.LazyFrame(subs + swaps, schema={"pos": pl.Int64, "kind": pl.String, "digit": pl.Int64}, orient="row")
+
+
 def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
     """Every ID one substitution or one adjacent transposition away from a record's 13-digit ID whose
-    check digit is wrong (a valid ID of somebody else is left to the name and date rules)."""
-    base = records.filter(pl.col("id_kind") == "bad_checksum").select(*RECORD_KEY, pl.col(id_column).alias("rid"))
-    subs = [
-        base.select(*RECORD_KEY, pl.concat_str(pl.col("rid").str.slice(0, i), pl.lit(str(d)), pl.col("rid").str.slice(i + 1))
-                    .alias("candidate_id"))
-        for i in range(13) for d in range(10)
-    ]
-    swaps = [
-        base.select(*RECORD_KEY, pl.concat_str(pl.col("rid").str.slice(0, i), pl.col("rid").str.slice(i + 1, 1),
-                                               pl.col("rid").str.slice(i, 1), pl.col("rid").str.slice(i + 2)).alias("candidate_id"))
-        for i in range(12)
-    ]
-    rid = base.select(*RECORD_KEY, pl.col("rid").alias("candidate_id"))
-    return pl.concat([*subs, *swaps]).join(rid, on=[*RECORD_KEY, "candidate_id"], how="anti").unique()
+    check digit is wrong (a valid ID of somebody else is left to the name and date rules).
+
+    Integer arithmetic on the ID: place value p = 10^(12-pos); a substitution replaces digit d at p by
+    a new digit, a transposition exchanges the digits at p and p/10.
+    """
+    base = records.filter(pl.col("id_kind") == "bad_checksum").select(
+        *RECORD_KEY, pl.col(id_column).cast(pl.Int64, strict=False).alias("n")).drop_nulls()
+    place = pl.lit(10, pl.Int64).pow(12 - pl.col("pos"))
+    here = (pl.col("n") // place) % 10
+    right_place = place // 10
+    right = (pl.col("n") // right_place) % 10
+    variant = (
+        pl.when(pl.col("kind") == "sub").then(pl.col("n") + (pl.col("digit") - here) * place)
+        .otherwise(pl.col("n") + (right - here) * place + (here - right) * right_place)
+    )
+    return (
+        base.join(_edits(), how="cross")
+        .with_columns(variant.alias("v"))
+        .filter(pl.col("v") != pl.col("n"))
+        .select(*RECORD_KEY, pl.col("v").cast(pl.String).str.zfill(13).alias("candidate_id"))
+        .unique()
+    )
 
 
 def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[BlockingRule, ...],
                     id_column: str | None = None) -> pl.LazyFrame:
-    """Distinct (record key, citizen_id) pairs with the names of the rules that proposed them."""
+    """Distinct (record key, citizen_id) pairs, the first rule that proposed each, and whether an ID one edit
+    away did."""
     parts = []
     for rule in rules:
         left = records.select(*RECORD_KEY, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)]).drop_nulls()
@@ -77,4 +93,5 @@ def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[Bl
         variants = id_variants(records, id_column)
         parts.append(variants.join(people.select("citizen_id"), left_on="candidate_id", right_on="citizen_id")
                      .select(*RECORD_KEY, pl.col("candidate_id").alias("citizen_id"), pl.lit("id_one_edit").alias("blocked_by")))
-    return pl.concat(parts).group_by(*RECORD_KEY, "citizen_id").agg(pl.col("blocked_by").unique().sort())
+    return pl.concat(parts).group_by(*RECORD_KEY, "citizen_id").agg(
+        pl.col("blocked_by").first(), (pl.col("blocked_by") == "id_one_edit").any().alias("id_one_edit"))

@@ -69,7 +69,7 @@ def sex_level() -> pl.Expr:
 
 def id_level() -> pl.Expr:
     return (
-        pl.when(pl.col("blocked_by").list.contains("id_one_edit")).then(pl.lit("one_edit"))
+        pl.when(pl.col("id_one_edit")).then(pl.lit("one_edit"))
         .when(pl.col("r_id_kind") == "valid").then(pl.lit("other_valid_id"))
         .otherwise(None)
     )

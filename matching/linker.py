@@ -98,33 +98,49 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     s = settings or load_settings()
     started = time.perf_counter()
     survey = source == "survey"
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[f"seconds_{name}"] = round(time.perf_counter() - started - sum(timings.values()), 3)
+
     people_f = prepare_people(people)
-    recs = with_features(prepare_records(records, id_column))
+    lap("prepare_people")
+    recs = with_features(prepare_records(records, id_column)).collect().lazy()  # computed once, used thrice
+    lap("prepare_records")
     decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
 
     # stage 1: valid IDs that belong to a person of the province
-    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(*RECORD_KEY, "citizen_id").join(
-        people_f.lazy().select("citizen_id"), on="citizen_id").with_columns(pl.lit(["exact_id"]).alias("blocked_by"))
-    exact_pairs = _with_sides(exact, recs.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
-                                                                   "birth_swapped"]), people_f).collect()
-    exact_pairs = _compare(exact_pairs, s, term, survey)
-    conflict = pl.lit(False)
-    if s.verify_exact_links:
-        conflict = (pl.col("first_name_level") == "different") & pl.col("birth_date_level").is_in(["different", "same_year"])
-    exact_pairs = score(exact_pairs.lazy(), s, source, people_f.height).with_columns(conflict.fill_null(False).alias("conflict")).collect()
-    exact_ok = exact_pairs.filter(~pl.col("conflict"))
-    exact_conflict = exact_pairs.filter(pl.col("conflict"))
+    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(
+        *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
+    ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
+                                  pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
+    # only a link whose first name and birth date both differ can be a conflict: compare just those in full
+    suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True) & (pl.col("r_birth") != pl.col("p_birth")).fill_null(True)
+    exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
+    checked = _with_sides(exact.lazy().filter("suspicious").select(*RECORD_KEY, "citizen_id")
+                          .with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
+                          recs.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]),
+                          people_f).collect()
+    checked = score(_compare(checked, s, term, survey).lazy(), s, source, people_f.height).with_columns(
+        ((pl.col("first_name_level") == "different") & pl.col("birth_date_level").is_in(["different", "same_year"]))
+        .fill_null(False).alias("conflict")).collect()
+    exact_conflict = checked.filter("conflict")
+    exact_ok = exact.join(exact_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(*RECORD_KEY, "citizen_id").with_columns(
+        pl.lit('{"citizen_id":"exact"}').alias("evidence"))
+    lap("exact")
 
     # stage 2: every record not linked by stage 1, against all of the province's people
     linked_keys = exact_ok.select(RECORD_KEY)
-    leftover_f = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti")
+    leftover_f = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").collect().lazy()
     rules = SURVEY_RULES if survey else MOE_RULES
     pairs = candidate_pairs(leftover_f, people_f.lazy(), rules, id_column="id_raw")
     pairs = _with_sides(pairs, leftover_f.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
                                                                     "birth_swapped"]), people_f).collect()
     n_pairs = pairs.height
+    lap("blocking")
     scored = score(_compare(pairs, s, term, survey).lazy(), s, source, people_f.height).collect()
 
+    lap("scoring")
     # officer decisions first: rejected pairs leave, accepted pairs win
     key = [*RECORD_KEY, "citizen_id"]
     dec = decided.select(*key, "decision")
@@ -182,7 +198,9 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         as_review(exact_conflict, "valid ID of this person, but first name and birth date disagree"),
     ]).join(decided.select(key), on=key, how="anti").unique(subset=key, keep="first")
     review = review.join(links.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    lap("decisions")
     stats = {
+        **timings,
         "records": recs.select(pl.len()).collect().item(),
         "links_exact_id": exact_ok.height,
         "links_fallback": fallback.height,

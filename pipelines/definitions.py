@@ -6,15 +6,20 @@ import zero_dropout  # noqa: F401  (environment defaults)
 from assets import linkage, sources, warehouse
 from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
+from pipelines.schedules import nightly_schedule
+from pipelines.sensors import inbox_sensor
 
 ASSET_MODULES = [sources, linkage, warehouse]
 
 
-def build_definitions(resources: dict) -> dg.Definitions:
+def build_definitions(resources: dict, automation: bool = True) -> dg.Definitions:
+    """``automation=False`` leaves out the schedule and the sensor (the in-process runner needs neither)."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=ALL_JOBS,
+        schedules=[nightly_schedule] if automation else [],
+        sensors=[inbox_sensor] if automation else [],
         resources=resources,
     )
 

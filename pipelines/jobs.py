@@ -8,6 +8,9 @@ registry_job = dg.define_asset_job(
 moe_job = dg.define_asset_job(
     "moe_job", selection=dg.AssetSelection.assets("moe_students"),
     description="Read and validate every MOE export of a term into the national student index.")
+survey_job = dg.define_asset_job(
+    "survey_job", selection=dg.AssetSelection.assets("survey_responses"),
+    description="Read and validate a province's field survey exports of a term.")
 province_term_job = dg.define_asset_job(
     "province_term_job",
     selection=dg.AssetSelection.assets("survey_responses", "target_population", "moe_links", "survey_links",
@@ -17,4 +20,4 @@ warehouse_job = dg.define_asset_job(
     "warehouse_job", selection=dg.AssetSelection.assets("restricted_warehouse", "analyst_warehouse"),
     description="Single writer: load the staged partitions into restricted.duckdb and analyst.duckdb.")
 
-ALL_JOBS = [registry_job, moe_job, province_term_job, warehouse_job]
+ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, warehouse_job]

@@ -61,7 +61,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     defs = build_definitions({
         "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
         "pseudonym": PseudonymKey(key=key),
-    })
+    }, automation=False)
     instance = instance or _instance()
     instance.add_dynamic_partitions(term_partitions.name, p.terms)
     step = 0

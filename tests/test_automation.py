@@ -1,0 +1,78 @@
+"""The nightly schedule and the inbox sensor, evaluated with Dagster's test contexts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.resources import PipelinePaths, PseudonymKey
+from pipelines.schedules import nightly_schedule
+from pipelines.sensors import inbox_sensor
+
+
+def _resources(inbox, tmp_path):
+    return {"paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(tmp_path / "wh")), "pseudonym": PseudonymKey(key="k")}
+
+
+def test_sensor_requests_each_touched_partition_once_and_adds_terms(tmp_path, samples):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    instance = dg.DagsterInstance.ephemeral()
+    ctx = dg.build_sensor_context(instance=instance, resources=_resources(inbox, tmp_path))
+    first = inbox_sensor(ctx)
+    jobs = sorted((r.job_name, str(r.partition_key)) for r in first.run_requests)
+    assert jobs == sorted([("registry_job", "40"), ("registry_job", "55"), ("moe_job", "2566-2"), ("moe_job", "2567-1")]
+                          + [("survey_job", f"{p}|{t}") for p in ("40", "55") for t in ("2566-2", "2567-1")])
+    assert first.dynamic_partitions_requests[0].partition_keys == ["2566-2", "2567-1"]
+
+    # nothing new: no run; a copy of a file with the same bytes under another name: same run key
+    again = inbox_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor, resources=_resources(inbox, tmp_path)))
+    assert again.run_requests == []
+    src = inbox / "survey" / "55" / "2567-1" / "survey_55_2567-1.csv"
+    new = inbox / "survey" / "55" / "2567-1" / "survey_55_2567-1_b.csv"
+    new.write_bytes(src.read_bytes().replace(b"S25671-000001", b"S25671-999999"))
+    third = inbox_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor, resources=_resources(inbox, tmp_path)))
+    assert [(r.job_name, str(r.partition_key)) for r in third.run_requests] == [("survey_job", "55|2567-1")]
+    assert third.run_requests[0].run_key not in {r.run_key for r in first.run_requests}
+
+
+def test_nightly_schedule_runs_the_current_term_and_nothing_new_means_the_same_run_keys(tmp_path, samples):
+    # evaluated in its own process: a schedule context with resources needs a persistent test instance,
+    # whose teardown leaves Dagster state that later in-process runs trip over
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_automation as t; " \
+           f"t.check_nightly_schedule(Path({str(samples)!r}), Path({str(tmp_path)!r}))"
+    proc = subprocess.run([sys.executable, "-c", "from pathlib import Path; " + code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def check_nightly_schedule(samples, tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    with dg.instance_for_test() as instance:  # a schedule context with resources needs an instance with a ref
+        _nightly(inbox, tmp_path, instance)
+
+
+def _nightly(inbox, tmp_path, instance):
+    when = dt.datetime(2024, 7, 1, 1, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Bangkok"))  # during semester 1/2567
+
+    def evaluate():
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=when, resources=_resources(inbox, tmp_path))
+        return list(nightly_schedule(ctx))
+
+    first = evaluate()
+    assert sorted(str(r.partition_key) for r in first) == ["40|2567-1", "55|2567-1"]
+    assert "2567-1" in instance.get_dynamic_partitions("term")
+    assert [r.run_key for r in evaluate()] == [r.run_key for r in first]  # Dagster skips keys it has run
+    (inbox / "moe" / "2567-1" / "late_export.csv").write_bytes(
+        (inbox / "moe" / "2567-1" / "moe_2567-1_other_affiliations.csv").read_bytes()[:2000])
+    assert not ({r.run_key for r in evaluate()} & {r.run_key for r in first})
+    later = dg.build_schedule_context(instance=instance, resources=_resources(inbox, tmp_path),
+                                      scheduled_execution_time=dt.datetime(2026, 6, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Bangkok")))
+    assert isinstance(nightly_schedule(later), dg.SkipReason)  # no export for 1/2569 yet
+    assert nightly_schedule.cron_schedule == "0 1 * * *" and nightly_schedule.execution_timezone == "Asia/Bangkok"
