@@ -8,6 +8,8 @@ its best prediction above the threshold.
 
 from __future__ import annotations
 
+import tempfile
+
 import duckdb
 import polars as pl
 import splink.comparison_library as cl
@@ -30,6 +32,7 @@ def _frame(df: pl.DataFrame, prefix: str, survey: bool) -> pl.DataFrame:
 def link(people: pl.DataFrame, records: pl.DataFrame, survey: bool) -> pl.DataFrame:
     """Returns (record uid, citizen_id, probability) for the best match of each record."""
     con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/zero-dropout-splink'")  # never the working folder
     left = _frame(people.with_columns(pl.col("citizen_id").alias("uid")), "p", survey)
     right = _frame(records, "r", survey)
     con.register("left_arrow", left.to_arrow())

@@ -168,7 +168,8 @@ def test_a_file_dropped_twice_is_ingested_once(tmp_path):
     assert first.accepted.height == 3
     again = ingest([a, b], "moe", term="2567-1", cache=cache)
     assert again.accepted.sort("source_row").drop("content_hash").equals(first.accepted.sort("source_row").drop("content_hash"))
-    assert "cache" in again.files.filter(pl.col("outcome") == "accepted")["message"][0]
+    assert again.files.drop("content_hash").equals(first.files.drop("content_hash"))
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1  # read once, served from the cache after
 
 
 def test_address_in_another_province_than_the_folder_and_unknown_tambon_are_quarantined(tmp_path):

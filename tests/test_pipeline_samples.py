@@ -120,3 +120,18 @@ def test_small_counts_are_suppressed(sample_warehouse):
         assert (frame.filter(~pl.col("suppressed"))["children"] >= 5).all()
     amphoe = _table(sample_warehouse, "summary_by_amphoe", db="analyst")
     assert amphoe.filter(~pl.col("suppressed")).height > 0 and amphoe.filter(pl.col("suppressed")).height > 0
+
+
+def test_every_table_and_column_is_documented(sample_warehouse):
+    from zero_dropout import PROJECT_ROOT
+    from zero_dropout.catalog import markdown
+
+    assert (PROJECT_ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8") == markdown(), \
+        "docs/warehouse.md is generated: python -c 'from zero_dropout.catalog import markdown; print(markdown())'"
+    for db in ("restricted", "analyst"):
+        con = duckdb.connect(str(sample_warehouse / f"{db}.duckdb"), read_only=True)
+        try:
+            undocumented = con.execute("SELECT table_name FROM duckdb_tables() WHERE comment IS NULL").fetchall()
+            assert undocumented == []
+        finally:
+            con.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zero_dropout.population import CATEGORY_LABELS_TH
+
 SUMMARY_TABLES = {
     "summary_by_amphoe": "province_code, term, amphoe_code, category",
     "summary_by_tambon": "province_code, term, amphoe_code, tambon_code, category",
@@ -114,3 +116,43 @@ ANALYST = {
         for table, dims in SUMMARY_TABLES.items()
     },
 }
+
+
+EXAMPLE_QUERIES = """\
+-- out-of-school children per amphoe for one term (analyst.duckdb; small counts already suppressed)
+SELECT amphoe_code, category, children FROM summary_by_amphoe
+WHERE province_code = '55' AND term = '2567-1' AND NOT suppressed ORDER BY children DESC;
+
+-- follow children across terms with the pseudonym: who was out in 2566-2 and is still out in 2567-1
+SELECT a.category AS before, b.category AS now, count(*) AS children
+FROM out_of_school a JOIN out_of_school b USING (child_key)
+WHERE a.term = '2566-2' AND b.term = '2567-1' GROUP BY ALL;
+
+-- target population, in school and out of school per province and term
+SELECT province_code, term, target_population, in_school, out_of_school FROM partition_summary ORDER BY ALL;
+
+-- data health (restricted.duckdb): files refused and rows quarantined, by check
+SELECT outcome, count(*) FROM ingest_files GROUP BY ALL;
+SELECT source, "column", "check", count(DISTINCT (source_file, source_row)) AS rows FROM quarantine GROUP BY ALL;
+"""
+
+
+def markdown() -> str:
+    """docs/warehouse.md: every table and column of both files, and example queries."""
+    out = ["# The warehouse: tables and columns", "",
+           "Generated from `zero_dropout/catalog.py` (the same text is in the DuckDB files as `COMMENT ON`).",
+           "`restricted.duckdb` holds direct identifiers and stays with the provincial data office;",
+           "`analyst.duckdb` is built from it with a keyed pseudonym instead of the citizen ID and no names",
+           "or house numbers.", ""]
+    for title, docs in (("restricted.duckdb", RESTRICTED), ("analyst.duckdb", ANALYST)):
+        out += [f"## {title}", ""]
+        for table, (text, columns) in docs.items():
+            out += [f"### `{table}`", "", text, ""]
+            if columns:
+                out += ["| column | meaning |", "|---|---|"]
+                out += [f"| `{c}` | {t} |" for c, t in columns.items()]
+                out.append("")
+    labels = "\n".join(f"| `{k}` | {v} |" for k, v in CATEGORY_LABELS_TH.items())
+    out += ["## Categories in Thai", "", "| category | ชื่อภาษาไทย |", "|---|---|", labels, "",
+            "## Example queries", "", "```sql", EXAMPLE_QUERIES.rstrip(), "```", ""]
+    return "\n".join(out)
