@@ -167,6 +167,10 @@ def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePat
         .collect()
     )
     summary = population.summary(classified, cohort, province, Term.parse(term))
+    cohort_status = cohort.select("citizen_id", "in_target", "excluded_reason", "amphoe_code", "tambon_code", "age_band").join(
+        classified.select("citizen_id", "category"), on="citizen_id", how="left").with_columns(
+        pl.lit(province).alias("province_code"), pl.lit(term).alias("term"))
+    staging.write(cohort_status, "out_of_school", "cohort_status", province, term)
     staging.write(out, "out_of_school", "children", province, term)
     staging.write(pl.DataFrame([{"province_code": province, "term": term, **summary,
                                  "earlier_terms_loaded": len(earlier)}]), "out_of_school", "summary", province, term)

@@ -135,3 +135,22 @@ def test_every_table_and_column_is_documented(sample_warehouse):
             assert undocumented == []
         finally:
             con.close()
+
+
+def test_term_to_term_transitions_follow_every_child_once(sample_warehouse, samples):
+    transitions = _table(sample_warehouse, "transitions")
+    assert transitions.select(pl.struct("province_code", "term", "citizen_id").is_unique().all()).item()
+    kinds = set(transitions["transition"].unique())
+    assert {"returned_to_school", "newly_out", "still_out", "still_in_school", "aged_out"} <= kinds
+    # every child of the previous term's target population has a transition
+    prev = _table(sample_warehouse, "cohort_status").filter(pl.col("in_target") & (pl.col("term") == "2566-2"))
+    assert prev.join(transitions.filter(pl.col("term") == "2567-1"), on=["province_code", "citizen_id"], how="anti").height == 0
+    # returned to school: out in 2566-2 and in school in 2567-1, as the truth says
+    truth = pl.read_parquet(samples / "truth" / "status.parquet").filter("in_target")
+    wide = truth.pivot(on="term", index=["province_code", "citizen_id"], values="category").drop_nulls()
+    returned = wide.filter((pl.col("2566-2") != "in_school") & (pl.col("2567-1") == "in_school"))
+    got = transitions.filter(pl.col("transition") == "returned_to_school")
+    overlap = got.join(returned, on=["province_code", "citizen_id"], how="semi").height
+    assert overlap >= 0.95 * returned.height and overlap >= 0.95 * got.height
+    analyst = _table(sample_warehouse, "summary_by_transition", db="analyst")
+    assert analyst.filter(~pl.col("suppressed"))["children"].min() >= 5

@@ -94,6 +94,18 @@ RESTRICTED = {
         "Counts per province and term: target population, in school, out of school, exclusions by registry status.",
         {},
     ),
+    "cohort_status": (
+        "Every registry person of a term's birth cohort: targeted or excluded (and why), and the category.",
+        {"in_target": "status 0 or 8", "excluded_reason": "registry status that excludes the person",
+         "category": "in_school, never_enrolled or dropped_out (targeted people only)"},
+    ),
+    "transitions": (
+        "Term-to-term path of each child between a term and the previous loaded term of the province: "
+        "returned_to_school, newly_out, still_out, still_in_school, aged_out, moved_away, died, "
+        "entered_in_school, entered_out_of_school.",
+        {"previous_term": "the previous loaded term", "previous_category": "category in the previous term",
+         "transition": "what happened between the two terms"},
+    ),
 }
 
 ANALYST = {
@@ -106,6 +118,12 @@ ANALYST = {
         },
     ),
     "partition_summary": RESTRICTED["partition_summary"],
+    "transitions": (RESTRICTED["transitions"][0] + " Pseudonymised with child_key.",
+                    {"child_key": "keyed pseudonym of the child", **RESTRICTED["transitions"][1]}),
+    "summary_by_transition": (
+        "Children per province, term and transition; counts under 5 suppressed.",
+        {"children": "number of children, NULL when under 5", "suppressed": "true when the count was under 5"},
+    ),
     **{
         table: (
             f"Out-of-school children counted by {dims.replace('province_code, term, ', '')} per province and term; "
