@@ -85,7 +85,7 @@ def test_dagster_dev_serves_the_asset_graph_on_loopback_and_stops_cleanly(tmp_pa
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError("dagster dev did not stop on SIGTERM")
