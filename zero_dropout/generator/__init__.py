@@ -18,7 +18,7 @@ from zero_dropout.generator.names import NICKNAMES
 from zero_dropout.generator.noise import birth_date_slips, misspell, mistype_ids, thai_digits
 from zero_dropout.generator.population import make_people
 from zero_dropout.generator.schooling import (
-    STATUS_TH, TITLE_LONG, TITLE_SHORT, extra_students, moe_records, simulate_careers,
+    STATUS_TH, TITLE_LONG, TITLE_SHORT, extra_students, grade, moe_records, simulate_careers,
 )
 from zero_dropout.generator.surveys import FOUND_TH, NEED_TH, REASON_TH, survey_records
 from zero_dropout.generator.writers import write_form
@@ -278,13 +278,7 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
             pl.col("citizen_id").alias("student_id"),
             pl.col("birth_date").cast(pl.Date),
         )
-        true = true.with_columns(
-            pl.when(pl.col("affiliation") == "12").then(pl.lit("ม.ปลาย"))
-            .when((pl.col("affiliation") == "13") & (pl.col("age") >= 15)).then(pl.format("ปวช.{}", (pl.col("age") - 14).clip(1, 3)))
-            .when(pl.col("age") <= 5).then(pl.format("อ.{}", (pl.col("age") - 2).clip(1, 3)))
-            .when(pl.col("age") <= 11).then(pl.format("ป.{}", pl.col("age") - 5))
-            .otherwise(pl.format("ม.{}", (pl.col("age") - 11).clip(1, 6))).alias("grade")
-        )
+        true = true.with_columns(grade(pl.col("age"), pl.col("affiliation")).alias("grade"))
         noisy = _place_rows(_moe_noise(true, _rng(cfg.seed, 8, ti), cfg.noise), _rng(cfg.seed, 9, ti))
         obec = noisy.filter(pl.col("affiliation") == "10")
         other = noisy.filter(pl.col("affiliation") != "10")

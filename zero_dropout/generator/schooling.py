@@ -55,7 +55,8 @@ def simulate_careers(rng: np.random.Generator, people: pl.DataFrame, terms: tupl
     return pl.concat(frames)
 
 
-def _grade(age: pl.Expr, affiliation: pl.Expr) -> pl.Expr:
+def grade(age: pl.Expr, affiliation: pl.Expr) -> pl.Expr:
+    """Grade written in the MOE export for a child of this age in this affiliation."""
     return (
         pl.when(affiliation == "12").then(pl.lit("ม.ปลาย"))
         .when((affiliation == "13") & (age >= 15)).then(pl.format("ปวช.{}", (age - 14).clip(1, 3)))
