@@ -53,6 +53,13 @@ def test_two_processes_materialising_different_partitions_at_once_both_succeed(t
         con.close()
 
 
+def _default_signals() -> None:
+    # a test run started in the background by a shell inherits SIGINT ignored; dagster dev stops its
+    # webserver and daemon with SIGINT, so give it the default handlers back
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,7 +73,8 @@ def test_dagster_dev_serves_the_asset_graph_on_loopback_and_stops_cleanly(tmp_pa
            "ZERO_DROPOUT_WAREHOUSE": str(tmp_path / "wh")}
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     proc = subprocess.Popen([dagster, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_default_signals)
     try:
         query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
         deadline, nodes = time.time() + 120, None
