@@ -105,8 +105,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
 
     people_f = prepare_people(people)
     lap("prepare_people")
-    recs = with_features(prepare_records(records, id_column)).collect().lazy()  # computed once, used thrice
-    lap("prepare_records")
+    recs = prepare_records(records, id_column).collect().lazy()  # computed once, used thrice
     decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
 
     # stage 1: valid IDs that belong to a person of the province
@@ -117,9 +116,10 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # only a link whose first name and birth date both differ can be a conflict: compare just those in full
     suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True) & (pl.col("r_birth") != pl.col("p_birth")).fill_null(True)
     exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
-    checked = _with_sides(exact.lazy().filter("suspicious").select(*RECORD_KEY, "citizen_id")
-                          .with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
-                          recs.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]),
+    suspicious_keys = exact.lazy().filter("suspicious").select(*RECORD_KEY, "citizen_id")
+    checked = _with_sides(suspicious_keys.with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
+                          with_features(recs.join(suspicious_keys.select(RECORD_KEY), on=RECORD_KEY, how="semi"))
+                          .select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]),
                           people_f).collect()
     checked = score(_compare(checked, s, term, survey).lazy(), s, source, people_f.height).with_columns(
         ((pl.col("first_name_level") == "different") & pl.col("birth_date_level").is_in(["different", "same_year"]))
@@ -131,7 +131,21 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
 
     # stage 2: every record not linked by stage 1, against all of the province's people
     linked_keys = exact_ok.select(RECORD_KEY)
-    leftover_f = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").collect().lazy()
+    # A G-code child is never in the registry. A valid ID registered at an office none of the province's
+    # people was registered at is most likely right and someone else's (the national MOE side is mostly
+    # other provinces' children): such a record goes on only if it shares a birth date and a name, or
+    # both names, with someone of the province (a typo that hit another valid number). Cheap semi-joins
+    # keep the ten million records of a national export out of the feature work.
+    offices = people_f.select(pl.col("citizen_id").str.slice(1, 4).unique().alias("office"))
+    remote = (pl.col("id_kind") == "valid") & ~pl.col("id_raw").str.slice(1, 4).is_in(offices["office"].implode())
+    left = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").filter(pl.col("id_kind") != "gcode")
+    far = left.filter(remote)
+    plausible = pl.concat([
+        far.join(people_f.lazy().select(*keys).unique(), on=list(keys), how="semi").select(RECORD_KEY)
+        for keys in (("birth_full_date", "last_name_norm"), ("birth_full_date", "first_name_norm"),
+                     ("first_name_norm", "last_name_norm"))
+    ]).unique()
+    leftover_f = with_features(pl.concat([left.filter(~remote), far.join(plausible, on=RECORD_KEY, how="semi")])).collect().lazy()
     rules = SURVEY_RULES if survey else MOE_RULES
     pairs = candidate_pairs(leftover_f, people_f.lazy(), rules, id_column="id_raw")
     pairs = _with_sides(pairs, leftover_f.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
