@@ -138,14 +138,17 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # keep the ten million records of a national export out of the feature work.
     offices = people_f.select(pl.col("citizen_id").str.slice(1, 4).unique().alias("office"))
     remote = (pl.col("id_kind") == "valid") & ~pl.col("id_raw").str.slice(1, 4).is_in(offices["office"].implode())
-    left = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").filter(pl.col("id_kind") != "gcode")
-    far = left.filter(remote)
+    left = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").filter(pl.col("id_kind") != "gcode").collect()
+    far = left.lazy().filter(remote).select(*RECORD_KEY, "birth_full_date", "first_name_norm", "last_name_norm").collect()
     plausible = pl.concat([
-        far.join(people_f.lazy().select(*keys).unique(), on=list(keys), how="semi").select(RECORD_KEY)
+        far.join(people_f.select(*keys).unique(), on=list(keys), how="semi").select(RECORD_KEY)
         for keys in (("birth_full_date", "last_name_norm"), ("birth_full_date", "first_name_norm"),
                      ("first_name_norm", "last_name_norm"))
     ]).unique()
-    leftover_f = with_features(pl.concat([left.filter(~remote), far.join(plausible, on=RECORD_KEY, how="semi")])).collect().lazy()
+    del far
+    leftover = pl.concat([left.filter(~remote), left.join(plausible, on=RECORD_KEY, how="semi")])
+    del left
+    leftover_f = with_features(leftover.lazy()).collect().lazy()
     rules = SURVEY_RULES if survey else MOE_RULES
     pairs = candidate_pairs(leftover_f, people_f.lazy(), rules, id_column="id_raw")
     pairs = _with_sides(pairs, leftover_f.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
