@@ -166,7 +166,7 @@ def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePat
         .sort("citizen_id")
         .collect()
     )
-    summary = population.summary(classified, cohort, province, Term.parse(term))
+    summary = population.summary(classified, cohort)
     cohort_status = cohort.select("citizen_id", "in_target", "excluded_reason", "amphoe_code", "tambon_code", "age_band").join(
         classified.select("citizen_id", "category"), on="citizen_id", how="left").with_columns(
         pl.lit(province).alias("province_code"), pl.lit(term).alias("term"))

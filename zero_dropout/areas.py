@@ -37,7 +37,3 @@ def tambons() -> pl.DataFrame:
 def province_codes() -> frozenset[str]:
     return frozenset(provinces()["province_code"].to_list())
 
-
-def province_name(code: str) -> str:
-    p = geothai.province(code)
-    return p.name_en if p else code

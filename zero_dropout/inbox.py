@@ -26,10 +26,6 @@ class InboxFile:
     term: str | None
     problem: str | None = None  # why the file's place in the inbox is wrong
 
-    @property
-    def partition_keys(self) -> tuple[str | None, str | None]:
-        return self.province, self.term
-
 
 def content_hash(path: Path) -> str:
     h = hashlib.sha256()

@@ -65,7 +65,7 @@ OUT_OF_SCHOOL_COLUMNS = [
 ]
 
 
-def summary(classified: pl.DataFrame, cohort_frame: pl.DataFrame, province: str, term: Term) -> dict[str, int]:
+def summary(classified: pl.DataFrame, cohort_frame: pl.DataFrame) -> dict[str, int]:
     """Counts per partition: target, in school, out of school by category, excluded by reason."""
     cats = classified.group_by("category").len()
     by = dict(zip(cats["category"].to_list(), cats["len"].to_list()))

@@ -53,12 +53,6 @@ def check_digits_np(first12: np.ndarray) -> np.ndarray:
     return ((11 - total % 11) % 10).astype(np.uint8)
 
 
-def digits_to_number(digits: np.ndarray) -> np.ndarray:
-    """(n, k) digits -> int64 numbers (k <= 18); format with :func:`number_to_str_expr`."""
-    k = digits.shape[1]
-    return digits.astype(np.int64) @ (10 ** np.arange(k - 1, -1, -1, dtype=np.int64))
-
-
 def number_to_str_expr(col: str | pl.Expr, width: int = 13) -> pl.Expr:
     """Integer column -> zero-padded digit string (keeps category-0 IDs' leading zero)."""
     c = pl.col(col) if isinstance(col, str) else col
@@ -78,12 +72,6 @@ def is_gcode_expr(col: str | pl.Expr) -> pl.Expr:
     """Polars expression: the column holds a well-formed G-code."""
     c = pl.col(col) if isinstance(col, str) else col
     return c.str.contains(GCODE_PATTERN).fill_null(False)
-
-
-def category_expr(col: str | pl.Expr) -> pl.Expr:
-    """Person category (first digit) of a valid ID, else null."""
-    c = pl.col(col) if isinstance(col, str) else col
-    return pl.when(is_valid_expr(c)).then(c.str.slice(0, 1).cast(pl.Int8)).otherwise(None)
 
 
 EXCEL_NUMBER_PATTERN = r"(?i)^[0-9]+(\.[0-9]+)?e\+?[0-9]+$"
