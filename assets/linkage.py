@@ -15,6 +15,10 @@ from zero_dropout import decisions, population
 from zero_dropout.terms import Term
 
 
+# After a sensor-started source run, the province-term partitions it feeds follow on their own.
+FOLLOW = dg.AutomationCondition.eager()
+
+
 def _scan_or_empty(paths: PipelinePaths, dataset: str, name: str, province=None, term=None) -> pl.LazyFrame | None:
     staging = paths.staging
     if not staging.exists(dataset, name, province, term):
@@ -23,7 +27,7 @@ def _scan_or_empty(paths: PipelinePaths, dataset: str, name: str, province=None,
     return lf if lf.collect_schema().len() else None
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
+@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province)])
 def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """Registry people of the term's cohort (birth year Y-17..Y-3) with status 0 or 8; others counted by reason."""
@@ -61,7 +65,7 @@ LINK_RATE_CHECK = "moe_link_rate_stable"
 MAX_LINK_RATE_DROP = 0.10  # a fall of 10 points in the target's link rate against the previous term stops the load
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
+@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
                 dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
           check_specs=[dg.AssetCheckSpec(LINK_RATE_CHECK, asset="moe_links", blocking=True,
@@ -77,7 +81,8 @@ def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mat
     students = paths.staging.scan("moe", "students", term=term)
     result = link(people, students, source="moe", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
     detail = students.select(*RECORD_KEY, pl.col("enrollment_status_canonical").alias("enrollment_status"),
-                             "school_code", "school_province", "affiliation").collect()
+                             "school_code", "school_name", "school_province", "affiliation", "grade").join(
+        result.links.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi").collect()
     partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
     links = result.links.join(detail, on=RECORD_KEY, how="left").with_columns(partition)
     paths.staging.write(links, "links", "moe_links", province, term)
@@ -98,7 +103,7 @@ def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mat
     return dg.MaterializeResult(metadata=meta, check_results=[check])
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"},
+@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"])
 def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """Survey visits linked to the province's registry people (ID, else name, birth date or age, address),
@@ -132,7 +137,7 @@ def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.
 ONE_ROW_CHECK = "one_row_per_child"
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"},
+@dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=["target_population", "moe_links", "survey_links"],
           check_specs=[dg.AssetCheckSpec(ONE_ROW_CHECK, asset="out_of_school_children", blocking=True,
                                          description="one out-of-school row per child per term")])

@@ -39,6 +39,16 @@ MOE_RULES = (
     _rule("names+birth_month", "first_name_norm", "last_name_norm", "birth_month"),  # a year typo
 )
 
+# A record with a valid ID that no one of the province holds is most likely another province's child
+# (a national export is mostly other provinces' children). It is proposed only to people who share its
+# birth date and a name, or both names and the birth year: a typo that turned one valid number into
+# another still finds its person, and the ten million other records stay out of the comparison.
+VALID_ID_RULES = (
+    _rule("birth_date+last_name", "birth_full_date", "last_name_norm"),
+    _rule("birth_date+first_name", "birth_full_date", "first_name_norm"),
+    _rule("names+birth_year", "first_name_norm", "last_name_norm", "birth_year_be"),
+)
+
 SURVEY_RULES = (
     *MOE_RULES,
     BlockingRule("house", ("tambon_code", "moo", "house_no"), ("tambon_code", "moo", "house_no")),

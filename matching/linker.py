@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from matching import comparisons as cmp
-from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, candidate_pairs
+from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs
 from matching.features import with_features
 from matching.scoring import score
 from matching.settings import Settings, load_settings
@@ -105,7 +105,9 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
 
     people_f = prepare_people(people)
     lap("prepare_people")
-    recs = prepare_records(records, id_column).collect().lazy()  # computed once, used thrice
+    # Records stay lazy: a national MOE export is ten million rows, of which a province needs a few
+    # hundred thousand. Each step below streams the file and keeps only what it matches.
+    recs = prepare_records(records, id_column)
     decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
 
     # stage 1: valid IDs that belong to a person of the province
@@ -116,9 +118,9 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # only a link whose first name and birth date both differ can be a conflict: compare just those in full
     suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True) & (pl.col("r_birth") != pl.col("p_birth")).fill_null(True)
     exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
-    suspicious_keys = exact.lazy().filter("suspicious").select(*RECORD_KEY, "citizen_id")
-    checked = _with_sides(suspicious_keys.with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
-                          with_features(recs.join(suspicious_keys.select(RECORD_KEY), on=RECORD_KEY, how="semi"))
+    suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
+    checked = _with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
+                          with_features(recs.join(suspicious_keys.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi"))
                           .select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]),
                           people_f).collect()
     checked = score(_compare(checked, s, term, survey).lazy(), s, source, people_f.height).with_columns(
@@ -129,30 +131,26 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         pl.lit('{"citizen_id":"exact"}').alias("evidence"))
     lap("exact")
 
-    # stage 2: every record not linked by stage 1, against all of the province's people
-    linked_keys = exact_ok.select(RECORD_KEY)
-    # A G-code child is never in the registry. A valid ID registered at an office none of the province's
-    # people was registered at is most likely right and someone else's (the national MOE side is mostly
-    # other provinces' children): such a record goes on only if it shares a birth date and a name, or
-    # both names, with someone of the province (a typo that hit another valid number). Cheap semi-joins
-    # keep the ten million records of a national export out of the feature work.
-    offices = people_f.select(pl.col("citizen_id").str.slice(1, 4).unique().alias("office"))
-    remote = (pl.col("id_kind") == "valid") & ~pl.col("id_raw").str.slice(1, 4).is_in(offices["office"].implode())
-    left = recs.join(linked_keys.lazy(), on=RECORD_KEY, how="anti").filter(pl.col("id_kind") != "gcode").collect()
-    far = left.lazy().filter(remote).select(*RECORD_KEY, "birth_full_date", "first_name_norm", "last_name_norm").collect()
-    plausible = pl.concat([
-        far.join(people_f.select(*keys).unique(), on=list(keys), how="semi").select(RECORD_KEY)
-        for keys in (("birth_full_date", "last_name_norm"), ("birth_full_date", "first_name_norm"),
-                     ("first_name_norm", "last_name_norm"))
-    ]).unique()
-    del far
-    leftover = pl.concat([left.filter(~remote), left.join(plausible, on=RECORD_KEY, how="semi")])
-    del left
-    leftover_f = with_features(leftover.lazy()).collect().lazy()
-    rules = SURVEY_RULES if survey else MOE_RULES
-    pairs = candidate_pairs(leftover_f, people_f.lazy(), rules, id_column="id_raw")
-    pairs = _with_sides(pairs, leftover_f.select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic",
-                                                                    "birth_swapped"]), people_f).collect()
+    # stage 2: every record not linked by stage 1, against all of the province's people. A G-code child
+    # is never in the registry. Records without a usable ID (missing, mistyped, mangled) go through every
+    # blocking rule; for MOE, records with a valid ID no one of the province holds only meet people who
+    # share a birth date and a name, or both names and the birth year (VALID_ID_RULES). The joins run on
+    # the streamed file, so the ten million records of a national export stay out of the feature work.
+    candidates = recs.filter(pl.col("id_kind") != "gcode").join(exact_ok.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    rescue = candidates if survey else candidates.filter(pl.col("id_kind") != "valid")
+    rescue_f = with_features(rescue).collect()
+    pair_parts = [candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")]
+    if not survey:
+        pair_parts.append(candidate_pairs(candidates.filter(pl.col("id_kind") == "valid"), people_f.lazy(), VALID_ID_RULES))
+    pairs = pl.concat(pair_parts).collect()
+    paired = pl.concat([
+        rescue_f.join(pairs.select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"),
+        with_features(candidates.filter(pl.col("id_kind") == "valid")
+                      .join(pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi")).collect(),
+    ]) if not survey else rescue_f
+    del rescue_f
+    features = RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]
+    pairs = _with_sides(pairs.lazy(), paired.lazy().select(features), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
     n_pairs = pairs.height
     lap("blocking")
     scored = score(_compare(pairs, s, term, survey).lazy(), s, source, people_f.height).collect()
@@ -218,7 +216,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     lap("decisions")
     stats = {
         **timings,
-        "records": recs.select(pl.len()).collect().item(),
+        "records": records.select(pl.len()).collect().item(),
         "links_exact_id": exact_ok.height,
         "links_fallback": fallback.height,
         "links_officer": forced.height,

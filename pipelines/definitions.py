@@ -3,17 +3,18 @@
 import dagster as dg
 
 import zero_dropout  # noqa: F401  (environment defaults)
-from assets import linkage, sources, warehouse
+from assets import linkage, reports, sources, warehouse
 from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import inbox_sensor
 
-ASSET_MODULES = [sources, linkage, warehouse]
+ASSET_MODULES = [sources, linkage, warehouse, reports]
 
 
-def build_definitions(resources: dict, automation: bool = True) -> dg.Definitions:
-    """``automation=False`` leaves out the schedule and the sensor (the in-process runner needs neither)."""
+def build_definitions(resources: dict, automation: bool = True, loggers: dict | None = None) -> dg.Definitions:
+    """``automation=False`` leaves out the schedule and the sensor (the in-process runner needs neither);
+    ``loggers`` adds loggers to every job (the runner's progress lines)."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
@@ -21,6 +22,7 @@ def build_definitions(resources: dict, automation: bool = True) -> dg.Definition
         schedules=[nightly_schedule] if automation else [],
         sensors=[inbox_sensor] if automation else [],
         resources=resources,
+        loggers=loggers,
     )
 
 

@@ -20,4 +20,8 @@ warehouse_job = dg.define_asset_job(
     "warehouse_job", selection=dg.AssetSelection.assets("restricted_warehouse", "analyst_warehouse"),
     description="Single writer: load the staged partitions into restricted.duckdb and analyst.duckdb.")
 
-ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, warehouse_job]
+report_job = dg.define_asset_job(
+    "report_job", selection=dg.AssetSelection.assets("province_report"),
+    description="Write the province report of one province and term from analyst.duckdb.")
+
+ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, warehouse_job, report_job]

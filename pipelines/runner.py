@@ -2,11 +2,13 @@
 
 Used by `zero-dropout run` and by the tests. Order: registry per province, then
 per term (ascending, so earlier terms are loaded first) the MOE index and each
-province's partition, then the single warehouse writer.
+province's partition, then the single warehouse writer, then each partition's
+report. Progress: a line when each job starts and ends, and one per asset step.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ class Plan:
 
     @property
     def steps(self) -> int:
-        return len(self.provinces) + len(self.terms) * (1 + len(self.provinces)) + 1
+        return len(self.provinces) + len(self.terms) * (1 + 2 * len(self.provinces)) + 1
 
 
 def plan(inbox: Path, provinces: list[str] | None = None, terms: list[str] | None = None) -> Plan:
@@ -48,6 +50,36 @@ def plan(inbox: Path, provinces: list[str] | None = None, terms: list[str] | Non
     return Plan(chosen_p, chosen_t)
 
 
+class _StepProgress(logging.Handler):
+    """Turns Dagster's step events into progress lines (step names and timings only)."""
+
+    def __init__(self, progress: Callable[[str], None]):
+        super().__init__(logging.DEBUG)
+        self.progress, self.started = progress, {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None or not event.step_key:
+            return
+        if event.event_type_value == "STEP_START":
+            self.started[event.step_key] = time.perf_counter()
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            took = time.perf_counter() - self.started.pop(event.step_key, time.perf_counter())
+            word = "done" if event.event_type_value == "STEP_SUCCESS" else "FAILED"
+            self.progress(f"      {event.step_key} {word} in {took:.1f} s")
+
+
+def _progress_logger(progress: Callable[[str], None]) -> dg.LoggerDefinition:
+    @dg.logger(description="progress lines of `zero-dropout run`")
+    def step_progress(_init_context):
+        log = logging.Logger("zero_dropout.progress", logging.DEBUG)
+        log.addHandler(_StepProgress(progress))
+        return log
+
+    return step_progress
+
+
 def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
@@ -61,7 +93,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     defs = build_definitions({
         "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
         "pseudonym": PseudonymKey(key=key),
-    }, automation=False)
+    }, automation=False, loggers={"console": dg.colored_console_logger, "progress": _progress_logger(progress)})
     instance = instance or _instance()
     instance.add_dynamic_partitions(term_partitions.name, p.terms)
     step = 0
@@ -73,7 +105,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
         progress(f"[{step}/{p.steps}] {job} {label}".rstrip() + " ...")
         result = defs.resolve_job_def(job).execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
         )
         if not result.success:
             reasons = []
@@ -92,4 +124,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
         for province in p.provinces:
             execute("province_term_job", partition_key(province, term), f"province={province} term={term}")
     execute("warehouse_job", None, "")
+    for term in p.terms:
+        for province in p.provinces:
+            execute("report_job", partition_key(province, term), f"province={province} term={term}")
     return p

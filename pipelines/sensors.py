@@ -3,7 +3,8 @@
 It keeps (modification time, size, content hash) per file in its cursor so that only new or changed
 files are hashed. New term folders become term partitions. Each run's key is made from the content
 hashes of the files of its partition, so re-dropping a file with the same bytes starts nothing.
-Downstream assets (linkage, out-of-school, warehouse) follow by their automation conditions.
+Downstream assets (linkage, out-of-school, warehouse, report) follow by their automation conditions
+(eager: Dagster's automation sensor starts them when their inputs are updated).
 """
 
 from __future__ import annotations

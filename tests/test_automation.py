@@ -76,3 +76,37 @@ def _nightly(inbox, tmp_path, instance):
                                       scheduled_execution_time=dt.datetime(2026, 6, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Bangkok")))
     assert isinstance(nightly_schedule(later), dg.SkipReason)  # no export for 1/2569 yet
     assert nightly_schedule.cron_schedule == "0 1 * * *" and nightly_schedule.execution_timezone == "Asia/Bangkok"
+
+
+def test_a_source_run_makes_the_partitions_it_feeds_follow(tmp_path, samples):
+    # after the sensor's source runs, Dagster's automation sensor requests exactly the province-term
+    # partitions whose inputs were updated, then the warehouse load, then the report (own process, as above)
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_automation as t; " \
+           f"t.check_follow(Path({str(samples)!r}), Path({str(tmp_path)!r}))"
+    proc = subprocess.run([sys.executable, "-c", "from pathlib import Path; " + code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def check_follow(samples, tmp_path):
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import partition_key
+
+    defs = build_definitions(_resources(samples / "inbox", tmp_path))
+    follow = [dg.AssetKey(k) for k in ("target_population", "moe_links", "survey_links", "out_of_school_children")]
+
+    def requested(instance, cursor=None):
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+        return result, {k.path[0]: sorted(str(p) for p in result.get_requested_partitions(k)) for k in follow}
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("term", ["2567-1"])
+        result, asked = requested(instance)
+        assert all(v == [] for v in asked.values())  # nothing materialised yet: nothing to follow
+        for job, key in (("registry_job", "55"), ("moe_job", "2567-1"), ("survey_job", partition_key("55", "2567-1"))):
+            assert defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance).success
+        result, asked = requested(instance, result.cursor)
+        # exactly the partition the three source runs feed, the whole chain planned in one tick; province 40
+        # (no registry run yet) and every other term stay untouched
+        assert asked == {k.path[0]: ["55|2567-1"] for k in follow}
+        result, asked = requested(instance, result.cursor)
+        assert all(v == [] for v in asked.values())  # requested once, not again on the next tick

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import duckdb
 import pytest
 
 from pipelines.runner import run
+from dagster_dev import DAGSTER, dagster_dev
 
 TABLES = ["out_of_school", "record_links", "review_queue", "quarantine", "ingest_files", "partition_summary"]
 
@@ -53,47 +48,11 @@ def test_two_processes_materialising_different_partitions_at_once_both_succeed(t
         con.close()
 
 
-def _default_signals() -> None:
-    # a test run started in the background by a shell inherits SIGINT ignored; dagster dev stops its
-    # webserver and daemon with SIGINT, so give it the default handlers back
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.mark.skipif(shutil.which("dagster", path=os.path.dirname(sys.executable)) is None, reason="dagster CLI not installed")
+@pytest.mark.skipif(not os.path.exists(DAGSTER), reason="dagster CLI not installed")
 def test_dagster_dev_serves_the_asset_graph_on_loopback_and_stops_cleanly(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "DAGSTER_DISABLE_TELEMETRY": "1",
-           "ZERO_DROPOUT_WAREHOUSE": str(tmp_path / "wh")}
-    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-    proc = subprocess.Popen([dagster, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=_default_signals)
-    try:
-        query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
-        deadline, nodes = time.time() + 120, None
-        while time.time() < deadline:
-            try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                             headers={"Content-Type": "application/json"})
-                nodes = json.loads(urllib.request.urlopen(req, timeout=5).read())["data"]["assetNodes"]
-                if nodes:
-                    break
-            except (OSError, KeyError, TypeError, ValueError):
-                time.sleep(1)
-        keys = {n["assetKey"]["path"][0] for n in nodes or []}
+    env = {"DAGSTER_HOME": str(tmp_path), "ZERO_DROPOUT_WAREHOUSE": str(tmp_path / "wh")}
+    with dagster_dev(env) as (port, nodes, stopped):
+        keys = {n["assetKey"]["path"][0] for n in nodes}
         assert {"registry_people", "moe_students", "survey_responses", "target_population", "moe_links", "survey_links",
-                "out_of_school_children", "restricted_warehouse", "analyst_warehouse"} <= keys
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("dagster dev did not stop on SIGTERM")
+                "out_of_school_children", "restricted_warehouse", "analyst_warehouse", "province_report"} <= keys
+    assert stopped.cleanly, "dagster dev did not stop on SIGTERM"

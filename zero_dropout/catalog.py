@@ -54,6 +54,12 @@ RESTRICTED = {
             "rule": "exact_id (valid ID equal), or the fallback rule that linked it",
             "score": "1.0 for exact links; the match score for fallback links",
             "evidence": "JSON: which fields agreed and how strongly",
+            "enrollment_status": "MOE record: studying, transferred out, dropped out, graduated or suspended",
+            "school_code": "MOE record: school code", "school_name": "MOE record: school name",
+            "school_province": "MOE record: province of the school", "affiliation": "MOE record: affiliation code",
+            "grade": "MOE record: grade as exported",
+            "found_status": "survey record: what the field team found", "reason": "survey record: reason",
+            "need": "survey record: need", "survey_date": "survey record: date of the visit",
         },
     ),
     "review_queue": (
@@ -106,6 +112,20 @@ RESTRICTED = {
         {"previous_term": "the previous loaded term", "previous_category": "category in the previous term",
          "transition": "what happened between the two terms"},
     ),
+    "registry_people": (
+        "The registry people of each province's latest extract: names, birth dates and addresses, for the visit lists "
+        "field teams receive (restricted).",
+        {"province_code": COMMON["province_code"], "citizen_id": "13-digit Thai citizen ID",
+         "title": "title as registered", "first_name": "first name", "last_name": "family name",
+         "sex": "1 male, 2 female", "birth_date": "birth date as written in the extract",
+         "birth_year_be": "birth year, Buddhist era", "birth_month": "birth month or empty",
+         "birth_day": "birth day or empty", "nationality": "nationality code as registered",
+         "nationality_group": "thai or non_thai", "house_id": "11-digit house code (รหัสประจำบ้าน)",
+         "house_no": "house number", "address_code": "8-digit address code (province, amphoe, tambon, moo)",
+         "amphoe_code": "4-digit amphoe code", "tambon_code": "6-digit tambon code", "moo": "village number",
+         "person_status": "registry status (0 lives here, 8 central house register, ...)",
+         "source_file": COMMON["source_file"], "source_row": COMMON["source_row"]},
+    ),
 }
 
 ANALYST = {
@@ -133,6 +153,28 @@ ANALYST = {
         )
         for table, dims in SUMMARY_TABLES.items()
     },
+    "ingest_summary": (
+        "Input files per source, province and term by outcome, with rows read, accepted and quarantined "
+        "(counts of rows, not of children).",
+        {"files": "number of files", "rows_read": "data rows read", "rows_accepted": "rows that passed validation",
+         "rows_quarantined": "rows sent to quarantine"},
+    ),
+    "quarantine_summary": (
+        "Rows quarantined per source, province and term by the column and check that failed (counts only; the rows "
+        "themselves are in restricted.duckdb).",
+        {"column": "the column that failed", "check": "the check that failed (see docs/input-formats.md)",
+         "rows_quarantined": "number of input rows"},
+    ),
+    "linkage_summary": (
+        "Linkage per province, term and source (moe, survey): records linked by rule, review queue size, and the "
+        "share of the target population linked to a record.",
+        {"records_linked": "input records linked to a registry person", "linked_exact_id": "links by equal valid ID",
+         "linked_fallback": "links by name, birth date and the other fallback evidence",
+         "linked_by_officer": "links accepted by a data officer", "review_queue": "pairs waiting for a decision",
+         "target_population": "target population of the partition",
+         "target_linked": "targeted people with at least one linked record of this source",
+         "target_link_rate": "target_linked / target_population"},
+    ),
 }
 
 

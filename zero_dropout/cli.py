@@ -1,4 +1,4 @@
-"""`zero-dropout`: run the pipeline on an inbox, or generate a synthetic inbox with ground truth."""
+"""`zero-dropout`: run the pipeline, write the province report and visit lists, review links, generate test data."""
 
 from __future__ import annotations
 
@@ -94,6 +94,38 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from zero_dropout import report
+
+    try:
+        path = report.write_report(Path(args.warehouse), args.province, str(Term.parse(args.term)),
+                                   Path(args.out) if args.out else None)
+    except report.ReportError as err:
+        print(f"zero-dropout report: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} (built from analyst.duckdb: no names, IDs or addresses; counts under 5 shown as <5)")
+    return 0
+
+
+def cmd_worklist(args: argparse.Namespace) -> int:
+    from zero_dropout import worklist
+
+    try:
+        lists = worklist.write_worklists(Path(args.warehouse), args.province, str(Term.parse(args.term)),
+                                         Path(args.out) if args.out else None, args.amphoe, args.tambon)
+    except worklist.WorklistError as err:
+        print(f"zero-dropout worklist: {err}", file=sys.stderr)
+        return 1
+    if not lists:
+        print("no out-of-school child matches the chosen province, term and area")
+        return 0
+    for w in lists:
+        print(f"{w.path}  tambon {w.tambon_code}: {w.children} children")
+    print(f"{len(lists)} visit lists, {sum(w.children for w in lists)} children. RESTRICTED: the lists hold names and "
+          "addresses; give each only to the team visiting that tambon. Filled-in lists go to inbox/survey/<province>/<term>/.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zero-dropout", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--warehouse", default="warehouse")
     imp.add_argument("--by", required=True, help="who decided (kept with each decision)")
     imp.set_defaults(func=cmd_review_import)
+    rep = sub.add_parser("report", help="write the province report (self-contained HTML, from analyst.duckdb)")
+    rep.add_argument("--province", required=True, metavar="CODE")
+    rep.add_argument("--term", required=True, metavar="YYYY-S")
+    rep.add_argument("--warehouse", default="warehouse")
+    rep.add_argument("--out", help="HTML file to write (default: <warehouse>/reports/<province>/report_<province>_<term>.html)")
+    rep.set_defaults(func=cmd_report)
+    wl = sub.add_parser("worklist", help="write visit lists, one xlsx per tambon (restricted: names and addresses)")
+    wl.add_argument("--province", required=True, metavar="CODE")
+    wl.add_argument("--term", required=True, metavar="YYYY-S")
+    wl.add_argument("--amphoe", metavar="CODE", help="4-digit amphoe code: only this amphoe")
+    wl.add_argument("--tambon", metavar="CODE", help="6-digit tambon code: only this tambon")
+    wl.add_argument("--warehouse", default="warehouse")
+    wl.add_argument("--out", help="folder to write to (default: <warehouse>/worklists/<province>/<term>/)")
+    wl.set_defaults(func=cmd_worklist)
     return parser
 
 

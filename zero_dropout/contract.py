@@ -18,6 +18,10 @@ def header_key(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").split()).lower()
 
 
+def _is_thai(word: str) -> bool:
+    return any("\u0e00" <= ch <= "\u0e7f" for ch in word) and not any("a" <= ch.lower() <= "z" for ch in word)
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     name: str
@@ -38,6 +42,11 @@ class Contract:
     def vocabulary(self, name: str) -> dict[str, str]:
         """Word seen in exports (lower-cased) -> canonical value."""
         return {header_key(w): canon for canon, words in self.values[name].items() for w in words}
+
+    def thai_words(self, name: str) -> dict[str, str]:
+        """Canonical value -> the first Thai word the vocabulary lists for it (what a Thai form shows)."""
+        return {canon: next((w for w in words if _is_thai(w)), canon)
+                for canon, words in self.values[name].items()}
 
 
 @cache

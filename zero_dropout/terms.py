@@ -65,6 +65,11 @@ class Term:
         return Term(self.year_be, 2) if self.semester == 1 else Term(self.year_be + 1, 1)
 
 
+def display_expr(term: pl.Expr) -> pl.Expr:
+    """Term text "2567-1" as it is shown to people: "1/2567"."""
+    return pl.concat_str(term.str.slice(5, 1), pl.lit("/"), term.str.slice(0, 4))
+
+
 def is_term(text: str) -> bool:
     return bool(TERM_RE.match(text))
 

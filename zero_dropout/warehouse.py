@@ -30,6 +30,48 @@ EMPTY_DDL = {
 }
 
 
+REGISTRY_PEOPLE_COLUMNS = ("province_code, citizen_id, title, first_name, last_name, sex, birth_date::VARCHAR AS birth_date, birth_year_be, "
+                           "birth_month, birth_day, nationality, nationality_group, house_id, house_no, address_code, "
+                           "amphoe_code, tambon_code, moo, person_status, source_file, source_row")
+
+# Data health for the analyst file: counts only, no value of any row.
+HEALTH_SQL = {
+    "ingest_summary": """
+        SELECT source, province_code, term, outcome, count(*) AS files, sum(rows_read) AS rows_read,
+               sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined
+        FROM r.ingest_files GROUP BY ALL ORDER BY ALL""",
+    "quarantine_summary": """
+        SELECT source, province_code, term, "column", "check",
+               count(DISTINCT (source_file, source_sheet, source_row)) AS rows_quarantined
+        FROM r.quarantine GROUP BY ALL ORDER BY ALL""",
+    "linkage_summary": """
+        WITH parts AS (
+            SELECT p.province_code, p.term, p.target_population, s.source
+            FROM r.partition_summary p CROSS JOIN (VALUES ('moe'), ('survey')) s(source)
+        ), links AS (
+            SELECT province_code, term, source, count(*) AS records_linked,
+                   count(*) FILTER (rule = 'exact_id') AS linked_exact_id,
+                   count(*) FILTER (rule LIKE 'fallback%') AS linked_fallback,
+                   count(*) FILTER (rule = 'officer_accepted') AS linked_by_officer
+            FROM r.record_links GROUP BY ALL
+        ), target_linked AS (
+            SELECT c.province_code, c.term, l.source, count(DISTINCT c.citizen_id) AS target_linked
+            FROM r.cohort_status c JOIN r.record_links l USING (province_code, term, citizen_id)
+            WHERE c.in_target GROUP BY ALL
+        ), review AS (
+            SELECT province_code, term, source, count(*) AS review_queue FROM r.review_queue GROUP BY ALL
+        )
+        SELECT province_code, term, source, coalesce(records_linked, 0) AS records_linked,
+               coalesce(linked_exact_id, 0) AS linked_exact_id, coalesce(linked_fallback, 0) AS linked_fallback,
+               coalesce(linked_by_officer, 0) AS linked_by_officer, coalesce(review_queue, 0) AS review_queue,
+               target_population, coalesce(target_linked, 0) AS target_linked,
+               round(coalesce(target_linked, 0) / nullif(target_population, 0), 4) AS target_link_rate
+        FROM parts LEFT JOIN links USING (province_code, term, source)
+        LEFT JOIN target_linked USING (province_code, term, source) LEFT JOIN review USING (province_code, term, source)
+        ORDER BY ALL""",
+}
+
+
 def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
@@ -92,6 +134,10 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
         files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")]
         _create_from(con, "ingest_files", files, "source, source_file")
+        people = staging.files("registry", "people")
+        if people:  # the latest extract of each province: names and addresses for visit lists
+            con.execute(f"CREATE TABLE registry_people AS SELECT {REGISTRY_PEOPLE_COLUMNS} "
+                        f"FROM read_parquet({_sql_list(people)}, union_by_name = true) ORDER BY province_code, citizen_id")
         _comment(con, RESTRICTED)
 
     return _publish(build, Path(warehouse_dir) / "restricted.duckdb")
@@ -183,6 +229,10 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
                        count(*) < {n} AS suppressed
                 FROM (SELECT *, coalesce(survey_reason, 'not surveyed') AS reason FROM r.out_of_school)
                 GROUP BY ALL ORDER BY ALL""")
+        have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
+        for table, sql in HEALTH_SQL.items():
+            if table != "linkage_summary" or "cohort_status" in have:
+                con.execute(f"CREATE TABLE {table} AS {sql}")
         con.execute("DETACH r")
         _comment(con, ANALYST)
 

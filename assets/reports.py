@@ -1,0 +1,33 @@
+"""What officers read: the province report, built from the analyst file after each load."""
+
+import dagster as dg
+
+from pipelines.partitions import province_term, province_term_partitions
+from pipelines.resources import PipelinePaths
+from zero_dropout import report
+from zero_dropout.terms import Term
+
+# After each load of the analyst file, for the partitions that have out-of-school children staged
+# (a province or term never loaded has none, so it gets no report run).
+AFTER_LOAD = (
+    dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newly_updated()).allow(dg.AssetSelection.assets("analyst_warehouse"))
+    & ~dg.AutomationCondition.any_deps_missing() & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+)
+
+
+@dg.asset(partitions_def=province_term_partitions, group_name="reports", kinds={"html"},
+          deps=["out_of_school_children", "analyst_warehouse"], automation_condition=AFTER_LOAD)
+def province_report(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    """The province report: one self-contained HTML file (no network, Thai text, inline SVG charts),
+    from analyst.duckdb only; counts under 5 suppressed."""
+    province, term = province_term(context)
+    data = report.load(paths.warehouse / "analyst.duckdb", province, Term.parse(term))
+    path = report.write_report(paths.warehouse, province, term, data=data)
+    return dg.MaterializeResult(metadata={
+        "report": dg.MetadataValue.url(path.as_uri()),
+        "path": dg.MetadataValue.path(str(path)),
+        "size_kb": round(path.stat().st_size / 1024, 1),
+        "target_population": int(data.totals["target_population"]),
+        "out_of_school": int(data.totals["out_of_school"]),
+    })

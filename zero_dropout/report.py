@@ -1,0 +1,296 @@
+"""The province report: one self-contained HTML file for a provincial committee, per province and term.
+
+Built from analyst.duckdb only (pseudonyms, no names, IDs or addresses), every
+count under 5 shown as "<5", charts as inline SVG, no script and nothing fetched
+(a Content-Security-Policy in the page forbids it).
+
+    zero-dropout report --province 55 --term 2567-1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from zero_dropout import areas, charts
+from zero_dropout.charts import number
+from zero_dropout.contract import load_contract
+from zero_dropout.population import CATEGORY_LABELS_TH
+from zero_dropout.terms import Term
+from zero_dropout.warehouse import SUPPRESS_UNDER
+
+NATIONALITY_TH = {"thai": "สัญชาติไทย", "non_thai": "ไม่มีสัญชาติไทย"}
+SEX_TH = {1: "ชาย", 2: "หญิง"}
+TRANSITION_TH = {
+    "returned_to_school": "กลับเข้าเรียน", "newly_out": "หลุดออกใหม่", "still_out": "ยังอยู่นอกระบบ",
+    "still_in_school": "ยังเรียนอยู่", "aged_out": "พ้นช่วงอายุเป้าหมาย", "moved_away": "ย้ายออก/สละสัญชาติ",
+    "died": "เสียชีวิต", "entered_in_school": "เข้ากลุ่มเป้าหมาย (เรียนอยู่)",
+    "entered_out_of_school": "เข้ากลุ่มเป้าหมาย (นอกระบบ)",
+}
+SOURCE_TH = {"registry": "ทะเบียนราษฎร", "moe": "ข้อมูลนักเรียน (ศธ.)", "survey": "แบบสำรวจภาคสนาม"}
+NOT_SURVEYED = "ยังไม่ได้สำรวจ"
+
+
+class ReportError(Exception):
+    pass
+
+
+def suppress(n: int | None) -> int | None:
+    return None if n is None or n < SUPPRESS_UNDER else int(n)
+
+
+def percent(part: int | None, whole: int | None) -> str:
+    if part is None or not whole:
+        return "–"
+    return f"{100 * part / whole:.2f}%"
+
+
+@dataclass
+class ReportData:
+    province: str
+    term: Term
+    totals: dict
+    previous: dict | None
+    transitions: pl.DataFrame
+    trend: pl.DataFrame
+    frames: dict[str, pl.DataFrame]
+    health: dict[str, pl.DataFrame]
+
+
+def _counts(con: duckdb.DuckDBPyConnection, by: str, where: str, params: list) -> pl.DataFrame:
+    """Out-of-school children counted by ``by`` (suppressed under 5)."""
+    return con.sql(
+        f"SELECT {by}, CASE WHEN count(*) < {SUPPRESS_UNDER} THEN NULL ELSE count(*) END AS children "
+        f"FROM out_of_school WHERE province_code = ? AND term = ? {where} GROUP BY ALL ORDER BY ALL", params=params).pl()
+
+
+def load(analyst: Path, province: str, term: Term) -> ReportData:
+    if not Path(analyst).exists():
+        raise ReportError(f"{analyst} does not exist: run the pipeline first")
+    con = duckdb.connect(str(analyst), read_only=True)
+    try:
+        p = [province, str(term)]
+        summary = con.sql("SELECT * FROM partition_summary WHERE province_code = ? ORDER BY term", params=[province]).pl()
+        now = summary.filter(pl.col("term") == str(term))
+        if now.is_empty():
+            loaded = ", ".join(summary["term"].to_list()) or "none"
+            raise ReportError(f"province {province} term {term} is not in {analyst} (terms loaded: {loaded})")
+        earlier = summary.filter(pl.col("term") < str(term))
+        tables = {t for (t,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        transitions = (con.sql("SELECT transition, children FROM summary_by_transition WHERE province_code = ? AND term = ? "
+                               "ORDER BY transition", params=p).pl() if "summary_by_transition" in tables
+                       else pl.DataFrame(schema={"transition": pl.String, "children": pl.Int64}))
+        frames = {
+            "category_nationality": _counts(con, "category, nationality_group", "", p),
+            "amphoe": _counts(con, "amphoe_code, category", "", p),
+            "amphoe_total": _counts(con, "amphoe_code", "", p),
+            "age_total": _counts(con, "age_band", "", p),
+            "tambon": _counts(con, "amphoe_code, tambon_code", "", p),
+            "age_sex": _counts(con, "age_band, sex", "", p),
+            "found_status": _counts(con, f"coalesce(survey_found_status, '{NOT_SURVEYED}') AS found_status", "", p),
+            "need": _counts(con, "survey_need AS need", "AND survey_need IS NOT NULL", p),
+            "reason": _counts(con, "survey_reason AS reason", "AND survey_reason IS NOT NULL", p),
+        }
+        surveyed = con.sql("SELECT count(*) FILTER (survey_found_status IS NOT NULL), "
+                           "count(*) FILTER (survey_found_status = 'found') FROM out_of_school "
+                           "WHERE province_code = ? AND term = ?", params=p).fetchall()[0]
+        health = {}
+        if "linkage_summary" in tables:
+            health["linkage"] = con.sql("SELECT * FROM linkage_summary WHERE province_code = ? AND term = ? ORDER BY source",
+                                        params=p).pl()
+        if "quarantine_summary" in tables:
+            health["quarantine"] = con.sql(
+                "SELECT source, \"column\", \"check\", sum(rows_quarantined) AS rows FROM quarantine_summary "
+                "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
+                "OR (source = 'survey' AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
+                params=[province, str(term), province, str(term)]).pl()
+        if "ingest_summary" in tables:
+            health["ingest"] = con.sql(
+                "SELECT source, outcome, sum(files) AS files, sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted, "
+                "sum(rows_quarantined) AS rows_quarantined FROM ingest_summary "
+                "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
+                "OR (source = 'survey' AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY ALL",
+                params=[province, str(term), province, str(term)]).pl()
+    finally:
+        con.close()
+    totals = now.row(0, named=True)
+    totals["surveyed"], totals["found"] = surveyed
+    return ReportData(province, term, totals, earlier.row(-1, named=True) if earlier.height else None, transitions,
+                      summary, frames, health)
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"num" if i >= numeric_from else ""}">{escape(str(c))}</td>' for i, c in enumerate(r))
+        + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>ไม่มีข้อมูล</td></tr>'}</tbody></table>"
+
+
+def _names(kind: str) -> dict[str, str]:
+    frame = {"amphoe": areas.amphoes, "tambon": areas.tambons}[kind]()
+    return dict(zip(frame[f"{kind}_code"].to_list(), frame[f"{kind}_name_th"].to_list()))
+
+
+def _section(title: str, *parts: str) -> str:
+    return f"<section><h2>{escape(title)}</h2>{''.join(parts)}</section>"
+
+
+def render(d: ReportData) -> str:
+    c = load_contract()
+    words = {k: c.thai_words(k) for k in ("found_status", "reason", "need")}
+    t = d.totals
+    province_name = dict(zip(areas.provinces()["province_code"], areas.provinces()["province_name_th"])).get(d.province, d.province)
+    amphoe_names, tambon_names = _names("amphoe"), _names("tambon")
+    s = {k: suppress(t.get(k)) for k in ("target_population", "in_school", "out_of_school", "never_enrolled", "dropped_out",
+                                          "central_register", "non_thai_out_of_school", "surveyed", "found")}
+    returned = next((r["children"] for r in d.transitions.iter_rows(named=True) if r["transition"] == "returned_to_school"), None)
+    prev_out = suppress(d.previous["out_of_school"]) if d.previous else None
+    prev_label = Term.parse(d.previous["term"]).display if d.previous else None
+
+    cards = [("กลุ่มเป้าหมาย (อายุ 3-18 ปี)", number(s["target_population"]), "คนในทะเบียนราษฎรของจังหวัด"),
+             ("อยู่ในระบบการศึกษา", number(s["in_school"]), percent(s["in_school"], s["target_population"])),
+             ("อยู่นอกระบบการศึกษา", number(s["out_of_school"]), percent(s["out_of_school"], s["target_population"]))]
+    if d.previous:
+        cards.append(("กลับเข้าเรียนจากภาคเรียนก่อน", number(returned),
+                      f"{percent(returned, prev_out)} ของเด็กนอกระบบ {number(prev_out)} คนใน {prev_label}"))
+    cards_html = "".join(f'<div class="card"><div class="label">{escape(a)}</div><div class="value">{escape(b)}</div>'
+                         f'<div class="note">{escape(n)}</div></div>' for a, b, n in cards)
+
+    f = d.frames
+    cat_nat = f["category_nationality"]
+    cat_rows = [[CATEGORY_LABELS_TH.get(r["category"], r["category"]), NATIONALITY_TH.get(r["nationality_group"], "ไม่ระบุ"),
+                 number(r["children"])] for r in cat_nat.iter_rows(named=True)]
+    by_category = [(CATEGORY_LABELS_TH[k], s[k]) for k in ("never_enrolled", "dropped_out")]
+
+    amphoe = f["amphoe"].pivot(on="category", index="amphoe_code", values="children") if f["amphoe"].height else f["amphoe"]
+    amphoe_totals = f["amphoe_total"].rows()
+    amphoe_rows = [[f"{amphoe_names.get(r['amphoe_code'], '')} ({r['amphoe_code']})",
+                    number(r.get("never_enrolled")), number(r.get("dropped_out"))] for r in amphoe.iter_rows(named=True)]
+    tambon_rows = [[f"{tambon_names.get(r['tambon_code'], '')} ({r['tambon_code']})", amphoe_names.get(r["amphoe_code"], ""),
+                    number(r["children"])] for r in f["tambon"].iter_rows(named=True)]
+
+    age = f["age_sex"].with_columns(pl.col("sex").replace_strict(SEX_TH, default="ไม่ระบุ", return_dtype=pl.String))
+    age_pivot = age.pivot(on="sex", index="age_band", values="children") if age.height else age
+    sexes = [x for x in ("ชาย", "หญิง", "ไม่ระบุ") if x in age_pivot.columns]
+    age_rows = [[r["age_band"], *[number(r[x]) for x in sexes]] for r in age_pivot.iter_rows(named=True)]
+    band_order = {"3-5": 0, "6-11": 1, "12-14": 2, "15-17": 3}
+    age_rows.sort(key=lambda r: band_order.get(r[0], 9))
+
+    def labelled(frame: pl.DataFrame, col: str, vocab: dict[str, str]) -> list[tuple[str, int | None]]:
+        return [(vocab.get(r[col], r[col]), r["children"]) for r in frame.iter_rows(named=True)]
+
+    trend = d.trend
+    terms = [Term.parse(x).display for x in trend["term"].to_list()]
+    series = {"กลุ่มเป้าหมาย": [suppress(v) for v in trend["target_population"].to_list()],
+              "อยู่ในระบบ": [suppress(v) for v in trend["in_school"].to_list()],
+              "นอกระบบ": [suppress(v) for v in trend["out_of_school"].to_list()]}
+    trend_rows = [[terms[i], *[number(series[k][i]) for k in series], percent(series["นอกระบบ"][i], series["กลุ่มเป้าหมาย"][i])]
+                  for i in range(len(terms))]
+
+    transitions = [(TRANSITION_TH.get(r["transition"], r["transition"]), r["children"]) for r in d.transitions.iter_rows(named=True)]
+
+    health_parts = []
+    link = d.health.get("linkage")
+    if link is not None and link.height:
+        health_parts.append(_table(["แหล่งข้อมูล", "ระเบียนที่เชื่อมได้", "เลขประจำตัวตรงกัน", "ชื่อ/วันเกิด", "เจ้าหน้าที่ยืนยัน",
+                                    "รอตรวจสอบ", "สัดส่วนกลุ่มเป้าหมายที่เชื่อมได้"],
+                                   [[SOURCE_TH.get(r["source"], r["source"]), number(r["records_linked"]), number(r["linked_exact_id"]),
+                                     number(r["linked_fallback"]), number(suppress(r["linked_by_officer"]) if r["linked_by_officer"] else 0),
+                                     number(r["review_queue"]), percent(r["target_linked"], r["target_population"])]
+                                    for r in link.iter_rows(named=True)]))
+    ingest = d.health.get("ingest")
+    if ingest is not None and ingest.height:
+        health_parts.append("<h3>ไฟล์ที่นำเข้า</h3>" + _table(
+            ["แหล่งข้อมูล", "ผล (จำนวนไฟล์)", "แถวที่อ่าน", "แถวที่รับ", "แถวที่กักไว้"],
+            [[SOURCE_TH.get(r["source"], r["source"]), f'{r["outcome"]} ({r["files"]} ไฟล์)',
+              *[number(suppress(r[k]) if r[k] else 0) for k in ("rows_read", "rows_accepted", "rows_quarantined")]]
+             for r in ingest.iter_rows(named=True)], numeric_from=2))
+    quarantine = d.health.get("quarantine")
+    if quarantine is not None:
+        health_parts.append("<h3>แถวที่กักไว้ตรวจสอบ ตามสาเหตุ</h3>" + _table(
+            ["แหล่งข้อมูล", "คอลัมน์", "การตรวจ", "แถว"],
+            [[SOURCE_TH.get(r["source"], r["source"]), r["column"], r["check"], number(suppress(r["rows"]))]
+             for r in quarantine.iter_rows(named=True)], numeric_from=3))
+
+    body = [
+        f'<header><h1>รายงานเด็กและเยาวชนนอกระบบการศึกษา จังหวัด{escape(province_name)}</h1>'
+        f'<p>ภาคเรียนที่ {escape(d.term.display)} · รหัสจังหวัด {escape(d.province)} · จัดทำเมื่อ {dt.date.today().isoformat()} · '
+        f'ตัวเลขที่น้อยกว่า {SUPPRESS_UNDER} แสดงเป็น "&lt;5" เพื่อคุ้มครองข้อมูลส่วนบุคคล</p></header>',
+        f'<div class="cards">{cards_html}</div>',
+        _section("เด็กนอกระบบ ตามประเภทและสัญชาติ", charts.hbar("เด็กนอกระบบ ตามประเภท", by_category),
+                 _table(["ประเภท", "กลุ่มสัญชาติ", "จำนวน (คน)"], cat_rows, numeric_from=2),
+                 f'<p class="note">ทะเบียนบ้านกลาง: {number(s["central_register"])} คนในกลุ่มเป้าหมาย · '
+                 f'ไม่มีสัญชาติไทยและอยู่นอกระบบ: {number(s["non_thai_out_of_school"])} คน</p>'),
+        _section("รายอำเภอ", charts.hbar("เด็กนอกระบบ รายอำเภอ",
+                                          [(f"{amphoe_names.get(a, '')} ({a})", v) for a, v in amphoe_totals]),
+                 _table(["อำเภอ", CATEGORY_LABELS_TH["never_enrolled"], CATEGORY_LABELS_TH["dropped_out"]], amphoe_rows)),
+        _section("รายตำบล", _table(["ตำบล", "อำเภอ", "จำนวน (คน)"], tambon_rows, numeric_from=2)),
+        _section("ตามช่วงอายุและเพศ", charts.hbar("เด็กนอกระบบ ตามช่วงอายุ",
+                                                   sorted(f["age_total"].rows(), key=lambda r: band_order.get(r[0], 9))),
+                 _table(["ช่วงอายุ (ปี)", *sexes], age_rows)),
+        _section("ผลการติดตามภาคสนาม",
+                 f'<p>สำรวจแล้ว {number(s["surveyed"])} คน ({percent(s["surveyed"], s["out_of_school"])} ของเด็กนอกระบบ) · '
+                 f'พบตัว {number(s["found"])} คน</p>',
+                 charts.hbar("ผลการติดตาม", labelled(f["found_status"], "found_status", words["found_status"])),
+                 "<h3>ความต้องการความช่วยเหลือ</h3>", charts.hbar("ความต้องการ", labelled(f["need"], "need", words["need"])),
+                 "<h3>สาเหตุ</h3>", charts.hbar("สาเหตุ", labelled(f["reason"], "reason", words["reason"]))),
+        _section("การเปลี่ยนแปลงจากภาคเรียนก่อน",
+                 (f"<p>เทียบกับภาคเรียน {escape(prev_label)}: กลับเข้าเรียน {number(returned)} คน จากเด็กนอกระบบ "
+                  f"{number(prev_out)} คน ({percent(returned, prev_out)})</p>" + charts.hbar("การเปลี่ยนแปลง", transitions))
+                 if d.previous else "<p>ยังไม่มีข้อมูลภาคเรียนก่อนหน้า</p>"),
+        _section("แนวโน้มทุกภาคเรียนที่มีข้อมูล", charts.grouped_columns("แนวโน้ม", terms, series),
+                 _table(["ภาคเรียน", *series, "สัดส่วนนอกระบบ"], trend_rows)),
+        _section("คุณภาพข้อมูล", *health_parts),
+    ]
+    return PAGE.format(title=escape(f"เด็กนอกระบบ จังหวัด{province_name} {d.term.display}"), body="".join(body))
+
+
+def write_report(warehouse_dir: Path, province: str, term: str, out: Path | None = None,
+                 data: ReportData | None = None) -> Path:
+    """Write the report of one province and term; returns its path."""
+    t = Term.parse(term)
+    html = render(data or load(Path(warehouse_dir) / "analyst.duckdb", province, t))
+    out = Path(out) if out else Path(warehouse_dir) / "reports" / province / f"report_{province}_{t}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="th">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "Sarabun", "Noto Sans Thai", "Leelawadee UI", "Thonburi", "Tahoma", "Loma", "Garuda", "Waree",
+       "TlwgTypo", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; line-height: 1.5; padding: 0 1rem; }}
+h1 {{ font-size: 1.6rem; margin-bottom: .2rem; }} h2 {{ border-bottom: 2px solid #1f6f8b; padding-bottom: .2rem; margin-top: 2rem; }}
+header p, .note {{ color: #555; font-size: .9rem; }}
+.cards {{ display: flex; flex-wrap: wrap; gap: 1rem; margin: 1.5rem 0; }}
+.card {{ flex: 1 1 200px; border: 1px solid #ddd; border-radius: 8px; padding: .8rem 1rem; background: #f7fafc; }}
+.card .value {{ font-size: 2rem; font-weight: bold; color: #1f6f8b; }} .card .label {{ font-weight: bold; }}
+table {{ border-collapse: collapse; margin: .8rem 0; min-width: 50%; }}
+th, td {{ border: 1px solid #ddd; padding: .25rem .6rem; text-align: left; }} th {{ background: #eef3f6; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+svg.chart {{ display: block; margin: .8rem 0; max-width: 100%; height: auto; }}
+svg.chart text {{ font-size: 13px; fill: #333; }} svg.chart text.muted {{ fill: #888; }} svg.chart text.small {{ font-size: 10px; }}
+@media print {{ .card {{ break-inside: avoid; }} section {{ break-inside: avoid-page; }} }}
+</style>
+</head>
+<body>
+{body}
+<footer class="note"><p>ที่มา: ทะเบียนราษฎร ข้อมูลนักเรียนรายภาคเรียน และแบบสำรวจภาคสนาม เชื่อมโยงด้วยเลขประจำตัวประชาชน
+และชื่อ-วันเกิด · สร้างจาก analyst.duckdb (ไม่มีชื่อ เลขประจำตัว หรือที่อยู่)</p></footer>
+</body>
+</html>
+"""
