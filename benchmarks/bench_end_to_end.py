@@ -57,7 +57,9 @@ def timed_run(out: Path) -> dict:
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(stderr.read()[-3000:])
         lines = stdout.read().strip().splitlines()
-    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "summary": [ln.strip() for ln in lines if ln.split()[:2] == [PROVINCE, TERM]]}
+    steps = {ln.split()[0]: float(ln.split()[-2]) for ln in lines if ln.startswith("      ") and "done in" in ln}
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "step_seconds": steps,
+            "summary": [ln.strip() for ln in lines if ln.split()[:2] == [PROVINCE, TERM]]}
 
 
 def quiet_night(out: Path) -> dict:

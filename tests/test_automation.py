@@ -43,10 +43,14 @@ def test_sensor_requests_each_touched_partition_once_and_adds_terms(tmp_path, sa
 
 
 def test_nightly_schedule_runs_the_current_term_and_nothing_new_means_the_same_run_keys(tmp_path, samples):
-    # evaluated in its own process: a schedule context with resources needs a persistent test instance,
-    # whose teardown leaves Dagster state that later in-process runs trip over
+    _in_own_process("check_nightly_schedule", samples, tmp_path)
+
+
+def _in_own_process(check: str, samples: Path, tmp_path: Path) -> None:
+    """Run ``check`` of this module in a fresh interpreter: a schedule context with resources needs a
+    persistent test instance, whose teardown leaves Dagster state that later in-process runs trip over."""
     code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_automation as t; " \
-           f"t.check_nightly_schedule(Path({str(samples)!r}), Path({str(tmp_path)!r}))"
+           f"t.{check}(Path({str(samples)!r}), Path({str(tmp_path)!r}))"
     proc = subprocess.run([sys.executable, "-c", "from pathlib import Path; " + code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -80,11 +84,8 @@ def _nightly(inbox, tmp_path, instance):
 
 def test_a_source_run_makes_the_partitions_it_feeds_follow(tmp_path, samples):
     # after the sensor's source runs, Dagster's automation sensor requests exactly the province-term
-    # partitions whose inputs were updated, then the warehouse load, then the report (own process, as above)
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_automation as t; " \
-           f"t.check_follow(Path({str(samples)!r}), Path({str(tmp_path)!r}))"
-    proc = subprocess.run([sys.executable, "-c", "from pathlib import Path; " + code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # partitions whose inputs were updated (own process, as above)
+    _in_own_process("check_follow", samples, tmp_path)
 
 
 def check_follow(samples, tmp_path):
