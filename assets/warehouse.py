@@ -24,7 +24,8 @@ def _table_counts(path) -> dict[str, int]:
 
 
 @dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, automation_condition=FOLLOW_PARTITIONS,
-          deps=["out_of_school_children", "moe_links", "survey_links", "registry_people", "moe_students", "survey_responses"])
+          deps=["out_of_school_children", "term_transitions", "moe_links", "survey_links", "registry_people", "moe_students",
+                "survey_responses"])
 def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
     """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files."""
     path = warehouse.build_restricted(paths.warehouse)
@@ -34,7 +35,7 @@ def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
 IDENTIFIER_CHECK = "no_direct_identifiers"
 
 
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse],
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse, "out_of_school_summaries"],
           automation_condition=dg.AutomationCondition.eager(),
           check_specs=[dg.AssetCheckSpec(IDENTIFIER_CHECK, asset="analyst_warehouse", blocking=True,
                                          description="no citizen ID, name, house number or house code, "

@@ -14,7 +14,7 @@ survey_job = dg.define_asset_job(
 province_term_job = dg.define_asset_job(
     "province_term_job",
     selection=dg.AssetSelection.assets("survey_responses", "target_population", "moe_links", "survey_links",
-                                       "out_of_school_children"),
+                                       "out_of_school_children", "term_transitions", "out_of_school_summaries"),
     description="Link, classify and stage the out-of-school children of one province and term.")
 warehouse_job = dg.define_asset_job(
     "warehouse_job", selection=dg.AssetSelection.assets("restricted_warehouse", "analyst_warehouse"),

@@ -133,8 +133,13 @@ def test_every_table_and_column_is_documented(sample_warehouse):
         try:
             undocumented = con.execute("SELECT table_name FROM duckdb_tables() WHERE comment IS NULL").fetchall()
             assert undocumented == []
+            columns = con.sql("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                              "WHERE NOT internal AND schema_name = 'main'").fetchall()
         finally:
             con.close()
+        assert [(t, c) for t, c, comment in columns if not comment] == []  # COMMENT ON every column
+        docs = markdown()
+        assert [(t, c) for t, c, _ in columns if f"`{c}`" not in docs] == []  # and on the docs page
 
 
 def test_term_to_term_transitions_follow_every_child_once(sample_warehouse, samples):

@@ -178,6 +178,35 @@ ANALYST = {
 }
 
 
+PARTITION_SUMMARY_COLUMNS = {
+    "target_population": "people of the province's latest registry extract with status 0 or 8, born in the term's cohort years",
+    "in_school": "targeted people with a studying or graduated MOE record of the term linked",
+    "out_of_school": "targeted people not in school (never_enrolled + dropped_out)",
+    "never_enrolled": "out of school, no MOE record linked in this or any earlier loaded term",
+    "dropped_out": "out of school, with an earlier record or only dropped-out / transferred-out / suspended records",
+    "central_register": "targeted people in the central house register (status 8)",
+    "non_thai_out_of_school": "out-of-school children without Thai nationality",
+    "excluded_removed_or_deceased": "cohort people excluded: status 1 (removed or deceased)",
+    "excluded_moved_abroad": "cohort people excluded: status 4 (moved abroad)",
+    "excluded_moved_out": "cohort people excluded: status 9 (moved out)",
+    "excluded_reported_dead": "cohort people excluded: status 11 (reported dead)",
+    "excluded_renounced_thai_nationality": "cohort people excluded: status 12 (renounced Thai nationality)",
+    "earlier_terms_loaded": "how many earlier terms of the province were loaded when the term was classified",
+}
+
+# Every column name the two files use, once: a table's own text wins, this fills the rest.
+GLOSSARY = {
+    **{c: t for docs in (RESTRICTED, ANALYST) for _, cols in docs.values() for c, t in cols.items()},
+    **COMMON,
+    **PARTITION_SUMMARY_COLUMNS,
+    "citizen_id": "13-digit Thai citizen ID from the civil registry",
+    "child_key": ANALYST["out_of_school"][1]["child_key"],
+    "category": RESTRICTED["out_of_school"][1]["category"],
+    "outcome": RESTRICTED["ingest_files"][1]["outcome"],
+    "reason": "reason recorded by the latest field survey, or 'not surveyed'",
+    "transition": RESTRICTED["transitions"][1]["transition"],
+}
+
 EXAMPLE_QUERIES = """\
 -- out-of-school children per amphoe for one term (analyst.duckdb; small counts already suppressed)
 SELECT amphoe_code, category, children FROM summary_by_amphoe
@@ -212,6 +241,11 @@ def markdown() -> str:
                 out += ["| column | meaning |", "|---|---|"]
                 out += [f"| `{c}` | {t} |" for c, t in columns.items()]
                 out.append("")
+            out += ["Other columns: see the [glossary](#glossary-of-columns).", ""]
+    out += ["## Glossary of columns", "", "Every column name used in either file, with its meaning "
+            "(a table's own description above wins).", "", "| column | meaning |", "|---|---|"]
+    out += [f"| `{c}` | {t} |" for c, t in sorted(GLOSSARY.items())]
+    out.append("")
     labels = "\n".join(f"| `{k}` | {v} |" for k, v in CATEGORY_LABELS_TH.items())
     out += ["## Categories in Thai", "", "| category | ชื่อภาษาไทย |", "|---|---|", labels, "",
             "## Example queries", "", "```sql", EXAMPLE_QUERIES.rstrip(), "```", ""]

@@ -36,6 +36,7 @@ def _print_summary(warehouse: Path) -> None:
     print("input files: " + ", ".join(f"{n} {o}" for o, n, _ in files)
           + f"; rows quarantined: {sum(q or 0 for _, _, q in files)}")
     print(f"warehouse: {warehouse / 'restricted.duckdb'} (restricted), {warehouse / 'analyst.duckdb'} (analyst)")
+    print(f"reports: {warehouse / 'reports'}/<province>/report_<province>_<term>.html")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from zero_dropout.charts import number
 from zero_dropout.contract import load_contract
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.terms import Term
-from zero_dropout.warehouse import SUPPRESS_UNDER
+from zero_dropout.transitions import SUPPRESS_UNDER
 
 NATIONALITY_TH = {"thai": "สัญชาติไทย", "non_thai": "ไม่มีสัญชาติไทย"}
 SEX_TH = {1: "ชาย", 2: "หญิง"}

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from zero_dropout.catalog import ANALYST, RESTRICTED, SUMMARY_TABLES as SUMMARIES
+from zero_dropout.catalog import ANALYST, GLOSSARY, RESTRICTED, SUMMARY_TABLES as SUMMARIES
 from zero_dropout import decisions
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.staging import Staging
 
-SUPPRESS_UNDER = 5
 DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
 
 EMPTY_DDL = {
@@ -78,21 +77,23 @@ def _sql_list(paths: list[Path]) -> str:
 
 def _create_from(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path], order_by: str) -> None:
     if paths:
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(paths)}, union_by_name = true) "
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(paths)}, union_by_name = true, hive_partitioning = false) "
                     f"ORDER BY {order_by}")
     elif table in EMPTY_DDL:
         con.execute(f"CREATE TABLE {table} ({EMPTY_DDL[table]})")
 
 
 def _comment(con: duckdb.DuckDBPyConnection, docs: dict) -> None:
+    """COMMENT ON every table of ``docs`` and on every column: the table's own text, else the glossary."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for table, (text, columns) in docs.items():
         if table not in tables:
             continue
         con.execute(f"COMMENT ON TABLE {table} IS $${text}$$")
-        present = {r[0] for r in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}'").fetchall()}
-        for col, col_text in columns.items():
-            if col in present:
+        present = [r[0] for r in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}'").fetchall()]
+        for col in present:
+            col_text = columns.get(col) or GLOSSARY.get(col)
+            if col_text:
                 con.execute(f'COMMENT ON COLUMN {table}."{col}" IS $${col_text}$$')
 
 
@@ -120,8 +121,7 @@ def build_restricted(warehouse_dir: Path) -> Path:
             con.execute("UPDATE out_of_school SET category_th = ? WHERE category = ?", [label, cat])
         _create_from(con, "partition_summary", staging.files("out_of_school", "summary"), "province_code, term")
         _create_from(con, "cohort_status", staging.files("out_of_school", "cohort_status"), "province_code, term, citizen_id")
-        if "cohort_status" in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
-            con.execute(TRANSITIONS_SQL)
+        _create_from(con, "transitions", staging.files("out_of_school", "transitions"), "province_code, term, citizen_id")
         links = staging.files("links", "moe_links") + staging.files("links", "survey_links")
         _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
         review = staging.files("links", "moe_review") + staging.files("links", "survey_review")
@@ -137,52 +137,10 @@ def build_restricted(warehouse_dir: Path) -> Path:
         people = staging.files("registry", "people")
         if people:  # the latest extract of each province: names and addresses for visit lists
             con.execute(f"CREATE TABLE registry_people AS SELECT {REGISTRY_PEOPLE_COLUMNS} "
-                        f"FROM read_parquet({_sql_list(people)}, union_by_name = true) ORDER BY province_code, citizen_id")
+                        f"FROM read_parquet({_sql_list(people)}, union_by_name = true, hive_partitioning = false) ORDER BY province_code, citizen_id")
         _comment(con, RESTRICTED)
 
     return _publish(build, Path(warehouse_dir) / "restricted.duckdb")
-
-
-# Term-to-term transitions of each child of the previous loaded term's target population (or new to it).
-TRANSITIONS_SQL = """
-CREATE TABLE transitions AS
-WITH terms AS (
-    SELECT DISTINCT province_code, term, lag(term) OVER (PARTITION BY province_code ORDER BY term) AS previous_term
-    FROM (SELECT DISTINCT province_code, term FROM cohort_status)
-), cur AS (
-    SELECT c.*, t.previous_term FROM cohort_status c JOIN terms t USING (province_code, term)
-), prev AS (
-    SELECT * FROM cohort_status WHERE in_target
-), paired AS (
-    SELECT coalesce(cur.province_code, prev.province_code) AS province_code,
-           coalesce(cur.term, t.term) AS term, coalesce(cur.previous_term, prev.term) AS previous_term,
-           coalesce(cur.citizen_id, prev.citizen_id) AS citizen_id,
-           prev.category AS previous_category, cur.category AS category, cur.in_target, cur.excluded_reason,
-           coalesce(cur.amphoe_code, prev.amphoe_code) AS amphoe_code, coalesce(cur.tambon_code, prev.tambon_code) AS tambon_code,
-           coalesce(cur.age_band, prev.age_band) AS age_band
-    FROM cur
-    FULL JOIN (SELECT p.*, t.term AS next_term FROM prev p JOIN terms t
-               ON t.province_code = p.province_code AND t.previous_term = p.term) prev
-      ON prev.province_code = cur.province_code AND prev.next_term = cur.term AND prev.citizen_id = cur.citizen_id
-    LEFT JOIN terms t ON t.province_code = prev.province_code AND t.previous_term = prev.term
-    WHERE coalesce(cur.previous_term, prev.term) IS NOT NULL
-)
-SELECT province_code, term, previous_term, citizen_id, previous_category, category,
-       CASE
-         WHEN excluded_reason IN ('removed_or_deceased', 'reported_dead') THEN 'died'
-         WHEN excluded_reason IN ('moved_out', 'moved_abroad', 'renounced_thai_nationality') THEN 'moved_away'
-         WHEN in_target IS NULL THEN 'aged_out'
-         WHEN previous_category IS NULL AND category = 'in_school' THEN 'entered_in_school'
-         WHEN previous_category IS NULL THEN 'entered_out_of_school'
-         WHEN previous_category <> 'in_school' AND category = 'in_school' THEN 'returned_to_school'
-         WHEN previous_category <> 'in_school' THEN 'still_out'
-         WHEN category <> 'in_school' THEN 'newly_out'
-         ELSE 'still_in_school'
-       END AS transition,
-       amphoe_code, tambon_code, age_band
-FROM paired WHERE previous_category IS NOT NULL OR in_target
-ORDER BY province_code, term, citizen_id
-"""
 
 
 def _hmac_pads(key: str) -> tuple[bytes, bytes]:
@@ -200,8 +158,8 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
     if not pseudonym_key:
         raise ValueError("a pseudonym key is required to build the analyst database")
     restricted = Path(warehouse_dir) / "restricted.duckdb"
+    staging = Staging(warehouse_dir)
     ipad, opad = _hmac_pads(pseudonym_key)
-    n = SUPPRESS_UNDER
 
     def build(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ATTACH '{restricted}' AS r (READ_ONLY)")
@@ -211,25 +169,19 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
             {"ipad": ipad, "opad": opad},
         )
         con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'r' AND table_name = 'transitions'").fetchone()[0]:
+        have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
+        if "transitions" in have:
             con.execute(
                 "CREATE TABLE transitions AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
                 "AS child_key, * EXCLUDE (citizen_id) FROM r.transitions ORDER BY province_code, term, child_key",
                 {"ipad": ipad, "opad": opad},
             )
-            con.execute(f"""
-                CREATE TABLE summary_by_transition AS
-                SELECT province_code, term, previous_term, transition,
-                       CASE WHEN count(*) < {n} THEN NULL ELSE count(*) END AS children, count(*) < {n} AS suppressed
-                FROM r.transitions GROUP BY ALL ORDER BY ALL""")
-        for table, dims in SUMMARIES.items():
-            con.execute(f"""
-                CREATE TABLE {table} AS
-                SELECT {dims}, CASE WHEN count(*) < {n} THEN NULL ELSE count(*) END AS children,
-                       count(*) < {n} AS suppressed
-                FROM (SELECT *, coalesce(survey_reason, 'not surveyed') AS reason FROM r.out_of_school)
-                GROUP BY ALL ORDER BY ALL""")
-        have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
+        # summary tables: suppressed per partition by the out_of_school_summaries asset, copied here
+        for table in [*SUMMARIES, "summary_by_transition"]:
+            files = staging.files("summaries", table)
+            if files:
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true, hive_partitioning = false) "
+                            "ORDER BY ALL")
         for table, sql in HEALTH_SQL.items():
             if table != "linkage_summary" or "cohort_status" in have:
                 con.execute(f"CREATE TABLE {table} AS {sql}")
