@@ -44,6 +44,11 @@ def suppress(n: int | None) -> int | None:
     return None if n is None or n < SUPPRESS_UNDER else int(n)
 
 
+def count(n: int | None) -> str:
+    """A count for a table cell: 0 stays 0 (no one to protect), 1-4 become "<5"."""
+    return "0" if n == 0 else number(suppress(n))
+
+
 def percent(part: int | None, whole: int | None) -> str:
     if part is None or not whole:
         return "–"
@@ -200,22 +205,23 @@ def render(d: ReportData) -> str:
     if link is not None and link.height:
         health_parts.append(_table(["แหล่งข้อมูล", "ระเบียนที่เชื่อมได้", "เลขประจำตัวตรงกัน", "ชื่อ/วันเกิด", "เจ้าหน้าที่ยืนยัน",
                                     "รอตรวจสอบ", "สัดส่วนกลุ่มเป้าหมายที่เชื่อมได้"],
-                                   [[SOURCE_TH.get(r["source"], r["source"]), number(r["records_linked"]), number(r["linked_exact_id"]),
-                                     number(r["linked_fallback"]), number(suppress(r["linked_by_officer"]) if r["linked_by_officer"] else 0),
-                                     number(r["review_queue"]), percent(r["target_linked"], r["target_population"])]
+                                   [[SOURCE_TH.get(r["source"], r["source"]),
+                                     *[count(r[k]) for k in ("records_linked", "linked_exact_id", "linked_fallback",
+                                                             "linked_by_officer", "review_queue")],
+                                     percent(r["target_linked"], r["target_population"])]
                                     for r in link.iter_rows(named=True)]))
     ingest = d.health.get("ingest")
     if ingest is not None and ingest.height:
         health_parts.append("<h3>ไฟล์ที่นำเข้า</h3>" + _table(
             ["แหล่งข้อมูล", "ผล (จำนวนไฟล์)", "แถวที่อ่าน", "แถวที่รับ", "แถวที่กักไว้"],
             [[SOURCE_TH.get(r["source"], r["source"]), f'{r["outcome"]} ({r["files"]} ไฟล์)',
-              *[number(suppress(r[k]) if r[k] else 0) for k in ("rows_read", "rows_accepted", "rows_quarantined")]]
+              *[count(r[k]) for k in ("rows_read", "rows_accepted", "rows_quarantined")]]
              for r in ingest.iter_rows(named=True)], numeric_from=2))
     quarantine = d.health.get("quarantine")
     if quarantine is not None:
         health_parts.append("<h3>แถวที่กักไว้ตรวจสอบ ตามสาเหตุ</h3>" + _table(
             ["แหล่งข้อมูล", "คอลัมน์", "การตรวจ", "แถว"],
-            [[SOURCE_TH.get(r["source"], r["source"]), r["column"], r["check"], number(suppress(r["rows"]))]
+            [[SOURCE_TH.get(r["source"], r["source"]), r["column"], r["check"], count(r["rows"])]
              for r in quarantine.iter_rows(named=True)], numeric_from=3))
 
     body = [
