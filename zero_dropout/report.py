@@ -32,6 +32,7 @@ TRANSITION_TH = {
     "died": "เสียชีวิต", "entered_in_school": "เข้ากลุ่มเป้าหมาย (เรียนอยู่)",
     "entered_out_of_school": "เข้ากลุ่มเป้าหมาย (นอกระบบ)",
 }
+OUTCOME_TH = {"accepted": "รับแล้ว", "refused": "ปฏิเสธทั้งไฟล์", "duplicate": "ไฟล์ซ้ำ"}
 SOURCE_TH = {"registry": "ทะเบียนราษฎร", "moe": "ข้อมูลนักเรียน (ศธ.)", "survey": "แบบสำรวจภาคสนาม"}
 NOT_SURVEYED = "ยังไม่ได้สำรวจ"
 
@@ -188,7 +189,8 @@ def render(d: ReportData) -> str:
     age_rows.sort(key=lambda r: band_order.get(r[0], 9))
 
     def labelled(frame: pl.DataFrame, col: str, vocab: dict[str, str]) -> list[tuple[str, int | None]]:
-        return [(vocab.get(r[col], r[col]), r["children"]) for r in frame.iter_rows(named=True)]
+        rows = [(vocab.get(r[col], r[col]), r["children"]) for r in frame.iter_rows(named=True)]
+        return sorted(rows, key=lambda r: -(r[1] or 0))  # largest first, suppressed last
 
     trend = d.trend
     terms = [Term.parse(x).display for x in trend["term"].to_list()]
@@ -214,7 +216,7 @@ def render(d: ReportData) -> str:
     if ingest is not None and ingest.height:
         health_parts.append("<h3>ไฟล์ที่นำเข้า</h3>" + _table(
             ["แหล่งข้อมูล", "ผล (จำนวนไฟล์)", "แถวที่อ่าน", "แถวที่รับ", "แถวที่กักไว้"],
-            [[SOURCE_TH.get(r["source"], r["source"]), f'{r["outcome"]} ({r["files"]} ไฟล์)',
+            [[SOURCE_TH.get(r["source"], r["source"]), f'{OUTCOME_TH.get(r["outcome"], r["outcome"])} ({r["files"]} ไฟล์)',
               *[count(r[k]) for k in ("rows_read", "rows_accepted", "rows_quarantined")]]
              for r in ingest.iter_rows(named=True)], numeric_from=2))
     quarantine = d.health.get("quarantine")
