@@ -137,20 +137,16 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # share a birth date and a name, or both names and the birth year (VALID_ID_RULES). The joins run on
     # the streamed file, so the ten million records of a national export stay out of the feature work.
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(exact_ok.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    rescue = candidates if survey else candidates.filter(pl.col("id_kind") != "valid")
-    rescue_f = with_features(rescue).collect()
-    pair_parts = [candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")]
+    valid = candidates.filter(pl.col("id_kind") == "valid")
+    rescue_f = with_features(candidates if survey else candidates.filter(pl.col("id_kind") != "valid")).collect()
+    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
+    paired = [rescue_f.lazy()]
     if not survey:
-        pair_parts.append(candidate_pairs(candidates.filter(pl.col("id_kind") == "valid"), people_f.lazy(), VALID_ID_RULES))
-    pairs = pl.concat(pair_parts).collect()
-    paired = pl.concat([
-        rescue_f.join(pairs.select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"),
-        with_features(candidates.filter(pl.col("id_kind") == "valid")
-                      .join(pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi")).collect(),
-    ]) if not survey else rescue_f
-    del rescue_f
+        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect()
+        pairs = pl.concat([pairs, valid_pairs.lazy()])
+        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi")))
     features = RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]
-    pairs = _with_sides(pairs.lazy(), paired.lazy().select(features), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
+    pairs = _with_sides(pairs, pl.concat(paired).select(features), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
     n_pairs = pairs.height
     lap("blocking")
     scored = score(_compare(pairs, s, term, survey).lazy(), s, source, people_f.height).collect()
