@@ -4,14 +4,12 @@ suppressed summary tables (the DuckDB load only copies them)."""
 import dagster as dg
 import polars as pl
 
+from assets.linkage import FOLLOW
 from assets.sources import md_table
 from pipelines.partitions import province_term, province_term_partitions
 from pipelines.resources import PipelinePaths
 from zero_dropout import transitions
 from zero_dropout.catalog import SUMMARY_TABLES
-
-FOLLOW = dg.AutomationCondition.eager()
-
 
 @dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"},
           deps=["out_of_school_children"], automation_condition=FOLLOW)
