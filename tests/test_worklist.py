@@ -140,3 +140,16 @@ def test_area_filters_and_an_area_with_no_children(sample_warehouse, tmp_path):
     by_amphoe = worklist.write_worklists(sample_warehouse, PROVINCE, TERM, tmp_path / "a", amphoe=amphoe)
     assert {w.tambon_code[:4] for w in by_amphoe} == {amphoe}
     assert worklist.write_worklists(sample_warehouse, PROVINCE, TERM, tmp_path / "none", tambon="559999") == []
+
+
+def test_lists_for_a_province_with_no_survey_linked_yet(sample_warehouse, tmp_path):
+    # a province's first term: no survey has been linked, so record_links has no survey columns
+    shutil.copy(sample_warehouse / "restricted.duckdb", tmp_path / "restricted.duckdb")
+    con = duckdb.connect(str(tmp_path / "restricted.duckdb"))
+    for column in ("found_status", "reason", "need", "survey_date"):
+        con.execute(f"ALTER TABLE record_links DROP COLUMN {column}")
+    con.close()
+    lists = worklist.write_worklists(tmp_path, PROVINCE, TERM, tmp_path / "out")
+    frame = pl.concat([_sheet(w.path) for w in lists])
+    assert frame.height == sum(w.children for w in lists) > 0
+    assert frame["ผลการติดตามครั้งก่อน"].null_count() == frame.height

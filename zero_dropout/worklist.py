@@ -99,7 +99,8 @@ def children_to_visit(restricted: Path, province: str, term: Term, amphoe: str |
         earlier_survey = ("SELECT citizen_id, arg_max(struct_pack(found_status, reason, need, survey_date, term), "
                           "(term, survey_date)) AS s FROM record_links WHERE source = 'survey' AND province_code = $p "
                           "AND term <= $t GROUP BY citizen_id" if surveyed
-                          else "SELECT NULL::VARCHAR AS citizen_id, NULL AS s WHERE false")
+                          else "SELECT NULL::VARCHAR AS citizen_id, NULL::STRUCT(found_status VARCHAR, reason VARCHAR, "
+                               "need VARCHAR, survey_date DATE, term VARCHAR) AS s WHERE false")  # no survey linked yet
         filters = "".join([" AND o.amphoe_code = $a" if amphoe else "", " AND o.tambon_code = $tb" if tambon else ""])
         params = {"p": province, "t": str(term), **({"a": amphoe} if amphoe else {}), **({"tb": tambon} if tambon else {})}
         frame = con.sql(f"""
