@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import resource
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 
@@ -18,3 +20,10 @@ def timed(results: dict, name: str):
     started = time.perf_counter()
     yield
     results[name] = round(time.perf_counter() - started, 2)
+
+
+def in_child(script: str, out, method: str) -> str:
+    """Run one method of a benchmark script in its own process (its own peak memory); returns its stdout."""
+    proc = subprocess.run([sys.executable, script, "--out", str(out), "--method", method], check=True,
+                          stdout=subprocess.PIPE, text=True)
+    return proc.stdout

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
 
-from _measure import peak_rss_mb
+from _measure import in_child, peak_rss_mb
 
 PROVINCES = ("55", "40")
 TERMS = ("2566-2", "2567-1")
@@ -142,7 +140,7 @@ def main() -> None:
     prepare(out, args.children)
     rows = []
     for method in args.methods.split(","):
-        subprocess.run([sys.executable, __file__, "--out", str(out), "--method", method], check=True)
+        in_child(__file__, out, method)
         rows.append(evaluate(out, method))
     cols = ["method", "moe_precision", "moe_recall", "oos_precision", "oos_recall", "survey_precision", "survey_recall",
             "twins_merged", "seconds", "peak_rss_mb"]

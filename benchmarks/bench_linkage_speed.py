@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
 
-from _measure import peak_rss_mb
+from _measure import in_child, peak_rss_mb
 
 TERM = "2567-1"
 
@@ -71,9 +69,7 @@ def main() -> None:
     prepare(out, args.people)
     results = []
     for method in ["zero_dropout"] + ([] if args.skip_splink else ["splink"]):
-        proc = subprocess.run([sys.executable, __file__, "--out", str(out), "--method", method], check=True,
-                              capture_output=True, text=True)
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        results.append(json.loads(in_child(__file__, out, method).strip().splitlines()[-1]))
         print(results[-1])
     if len(results) == 2:
         print(f"speed-up over Splink: {results[1]['seconds'] / results[0]['seconds']:.1f}x")
