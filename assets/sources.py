@@ -26,6 +26,7 @@ def stage_ingest(paths: PipelinePaths, source: str, name: str, result: IngestRes
     staging = paths.staging
     staging.write(result.files, source, "files", province, term)
     staging.write(result.quarantine, source, "quarantine", province, term)
+    staging.write(result.issues, source, "data_issues", province, term)
     counts = result.counts()
     if result.accepted.height == 0 and not allow_empty:
         where = "/".join(p for p in (source, province, term) if p)
@@ -41,6 +42,8 @@ def stage_ingest(paths: PipelinePaths, source: str, name: str, result: IngestRes
     ).height
     by_check = result.quarantine.group_by("column", "check").agg(
         pl.struct("source_file", "source_sheet", "source_row").n_unique().alias("rows")).sort("column", "check")
+    by_issue = result.issues.group_by("column", "check").agg(
+        pl.struct("source_file", "source_sheet", "source_row").n_unique().alias("rows")).sort("column", "check")
     outcomes = result.files.select("source_file", "outcome", "rows_read", "rows_accepted", "rows_quarantined")
     return dg.MaterializeResult(
         metadata={
@@ -48,6 +51,7 @@ def stage_ingest(paths: PipelinePaths, source: str, name: str, result: IngestRes
             "dagster/row_count": counts["rows_accepted"],
             "files": md_table(outcomes, "no file in the inbox for this partition"),
             "quarantined_rows_by_check": md_table(by_check, "no row quarantined"),
+            "rows_kept_with_data_issues": md_table(by_issue, "no optional field set aside"),
         },
         check_results=[dg.AssetCheckResult(
             check_name=ROWS_CHECK,

@@ -1,10 +1,15 @@
 """Rules as data: the column an officer should look at, the check's name, and a Polars expression
-that is true where a row passes. Pandera runs them; the same rules document themselves."""
+that is true where a row passes. Pandera runs them; the same rules document themselves.
+
+A rule is either *blocking* (a failing row is quarantined) or *repairable*: the field is one the
+linker can do without (a visit date, an address code that names no tambon, coordinates), so a
+failing row keeps its place, the field becomes null and the row's ``data_issues`` says why.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import pandera.polars as pa
@@ -23,6 +28,31 @@ class Rule:
     check: str
     passes: Callable[[], pl.Expr]
     description: str
+    # repairable: the columns set to null on a failing row (empty: only noted); None: blocking
+    clears: tuple[str, ...] | None = None
+
+    @property
+    def repairable(self) -> bool:
+        return self.clears is not None
+
+    @property
+    def issue(self) -> str:
+        return f"{self.column}:{self.check}"
+
+
+def repairable(rules: Rule | list[Rule], *clears: str) -> list[Rule]:
+    """The same rules, made repairable: a failing row loses ``clears`` and is kept, with an issue noted."""
+    return [replace(r, clears=tuple(clears)) for r in ([rules] if isinstance(rules, Rule) else rules)]
+
+
+DATE_PARTS = ("year_be", "month", "day", "full_date")
+
+
+def date_parts(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{p}" for p in DATE_PARTS)
+
+
+ADDRESS_PARTS = ("address_code", "address_province", "amphoe_code", "tambon_code", "moo")
 
 
 def required(column: str, label: str | None = None) -> Rule:
@@ -61,15 +91,17 @@ def address_form(column: str = "address_code") -> Rule:
 
 
 def to_schema(name: str, rules: list[Rule], frame_columns: list[str]) -> pa.DataFrameSchema:
-    """One pandera Column per checked column; each rule a named Check over the whole row."""
+    """One pandera Column per checked column; each blocking rule a named Check over the whole row."""
     by_column: dict[str, list[pa.Check]] = {}
     for rule in rules:
+        if rule.repairable:
+            continue
         check = pa.Check(
             lambda data, r=rule: data.lazyframe.select(r.passes().fill_null(False).alias("passes")),
             name=rule.check, ignore_na=False,
         )
         by_column.setdefault(rule.column, []).append(check)
-    missing = sorted(set(by_column) - set(frame_columns))
+    missing = sorted({r.column for r in rules} - set(frame_columns))
     if missing:
         raise ValueError(f"schema {name}: rules name columns the frame lacks: {missing}")
     columns = {column: pa.Column(checks=checks, nullable=True) for column, checks in by_column.items()}

@@ -118,19 +118,28 @@ def test_mangled_or_mistyped_moe_ids_are_kept_for_name_matching(tmp_path):
     assert result.accepted["citizen_id"].to_list() == [None, None, None, make_pid(4)]
 
 
-def test_impossible_birth_date_is_quarantined_with_file_row_and_column(tmp_path):
-    result = _moe(tmp_path, [moe_row(1), moe_row(2, birth="31/02/2560")])
-    assert _quarantined(result) == {(2, "birth_date", "real_day")}
+def _issues(result) -> set[tuple[int, str, str]]:
+    i = result.issues
+    return set(zip(i["source_row"].to_list(), i["column"].to_list(), i["check"].to_list()))
+
+
+def test_impossible_birth_date_is_set_aside_when_the_id_still_identifies_and_quarantined_when_nothing_does(tmp_path):
+    result = _moe(tmp_path, [moe_row(1), moe_row(2, birth="31/02/2560"), moe_row(3, cid="", birth="31/02/2560")])
+    assert _issues(result) == {(2, "birth_date", "real_day")}
+    kept = result.accepted.filter(pl.col("source_row") == 2).row(0, named=True)
+    assert kept["birth_year_be"] is None and kept["data_issues"] == ["birth_date:real_day"]
+    assert _quarantined(result) == {(3, "birth_date", "real_day"), (3, "student_id", "identity_present")}
     q = result.quarantine.row(0, named=True)
     assert q["source_file"] == "moe/2567-1/moe.csv"
     assert json.loads(q["raw_values"])["birth_date"] == "31/02/2560"
+    assert result.files["rows_with_issues"].to_list() == [1] and _balanced(result)
 
 
 def test_be_year_in_a_ce_field_and_the_reverse_are_read_right_and_a_double_shift_is_caught(tmp_path):
     rows = [moe_row(1, birth="15/03/2017"), moe_row(2, birth="2560-03-15"), moe_row(3, birth="15/03/1474")]
     result = _moe(tmp_path, rows)
-    assert result.accepted["birth_year_be"].to_list() == [2560, 2560]
-    assert _quarantined(result) == {(3, "birth_date", "plausible_year")}
+    assert result.accepted["birth_year_be"].to_list() == [2560, 2560, None]
+    assert _issues(result) == {(3, "birth_date", "plausible_year")}
 
 
 def test_a_20_mb_line_is_quarantined_and_its_raw_copy_is_cut(tmp_path):

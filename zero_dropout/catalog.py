@@ -84,6 +84,17 @@ RESTRICTED = {
             "province_code": COMMON["province_code"], "term": COMMON["term"],
         },
     ),
+    "data_issues": (
+        "Accepted input rows that had an optional field the linker can do without (visit date, an address code "
+        "that names no tambon, house number, coordinates, ...) that could not be used: the field was set to null "
+        "and the row kept. One row per row, column and check (restricted: the failing value is kept).",
+        {
+            "source": COMMON["source"], "source_file": COMMON["source_file"], "source_sheet": COMMON["source_sheet"],
+            "source_row": COMMON["source_row"], "column": "the field that was set aside",
+            "check": "the check it failed (see docs/input-formats.md)", "failure_case": "the value as written",
+            "content_hash": "SHA-256 of the file", "province_code": COMMON["province_code"], "term": COMMON["term"],
+        },
+    ),
     "ingest_files": (
         "One row per input file seen, with its outcome.",
         {
@@ -93,6 +104,7 @@ RESTRICTED = {
             "outcome": "accepted, refused or duplicate", "message": "why, in words (no values)",
             "form": "csv, xlsx or parquet", "encoding": "detected text encoding (CSV)", "delimiter": "detected delimiter (CSV)",
             "unknown_columns": "number of columns the alias map does not know (ignored)",
+            "rows_with_issues": "accepted rows kept with an unusable optional field set to null (see data_issues)",
             "province_code": COMMON["province_code"], "term": COMMON["term"],
         },
     ),
@@ -164,6 +176,11 @@ ANALYST = {
         "themselves are in restricted.duckdb).",
         {"column": "the column that failed", "check": "the check that failed (see docs/input-formats.md)",
          "rows_quarantined": "number of input rows"},
+    ),
+    "data_issue_summary": (
+        "Accepted rows per source, province and term that were kept with an unusable optional field set to null, "
+        "by the column and check (counts only).",
+        {"column": "the field that was set aside", "check": "the check it failed", "rows_kept": "number of input rows"},
     ),
     "linkage_summary": (
         "Linkage per province, term and source (moe, survey): records linked by rule, review queue size, and the "

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from schemas import ValidationResult, validate
+from schemas.validate import ISSUE_SCHEMA
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.inbox import InboxFile, content_hash
@@ -25,12 +26,15 @@ INGEST_FILES_SCHEMA = {
     "source": pl.String, "source_file": pl.String, "content_hash": pl.String, "rows_read": pl.Int64,
     "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "outcome": pl.String, "message": pl.String,
     "form": pl.String, "encoding": pl.String, "delimiter": pl.String, "unknown_columns": pl.Int64,
+    "rows_with_issues": pl.Int64,
 }
 QUARANTINE_SCHEMA = {
     "source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
     "column": pl.String, "check": pl.String, "failure_case": pl.String, "raw_values": pl.String, "content_hash": pl.String,
 }
 QUARANTINE_COLUMNS = list(QUARANTINE_SCHEMA)
+# accepted rows whose unusable optional field was set to null (data health: rows by issue)
+DATA_ISSUE_SCHEMA = {"source": pl.String, "source_file": pl.String, **ISSUE_SCHEMA, "content_hash": pl.String}
 
 
 @dataclass
@@ -38,6 +42,7 @@ class IngestResult:
     accepted: pl.DataFrame
     quarantine: pl.DataFrame
     files: pl.DataFrame
+    issues: pl.DataFrame
 
     def counts(self) -> dict[str, int]:
         f = self.files
@@ -49,6 +54,7 @@ class IngestResult:
             "rows_read": int(f["rows_read"].fill_null(0).sum()),
             "rows_accepted": int(f["rows_accepted"].fill_null(0).sum()),
             "rows_quarantined": int(f["rows_quarantined"].fill_null(0).sum()),
+            "rows_with_data_issues": int(f["rows_with_issues"].fill_null(0).sum()),
         }
 
 
@@ -64,10 +70,10 @@ STANDARDIZERS = {"registry": standardize.registry, "moe": standardize.moe, "surv
 CHUNK_ROWS = 1_000_000
 # validation-only columns, not kept with accepted rows
 DERIVED_FLAGS = ["birth_unparsed", "birth_impossible", "move_in_unparsed", "move_in_impossible", "survey_unparsed",
-                 "survey_impossible", "birth_date_text"]
+                 "survey_impossible", "birth_date_text", "lat_unparsed", "lon_unparsed"]
 
 # Bump when reading, standardising or validation changes what an ingested file yields.
-INGEST_VERSION = "2"
+INGEST_VERSION = "3"
 
 
 class IngestCache:
@@ -80,16 +86,17 @@ class IngestCache:
         text = "|".join([INGEST_VERSION, source, province or "", digest, contract.fingerprint])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def load(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame, dict] | None:
+    PARTS = ("accepted", "quarantine", "issues")
+
+    def load(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict] | None:
         meta = self.root / f"{key}.json"
         if not meta.exists():
             return None
-        return (pl.read_parquet(self.root / f"{key}.accepted.parquet"),
-                pl.read_parquet(self.root / f"{key}.quarantine.parquet"), json.loads(meta.read_text()))
+        return (*(pl.read_parquet(self.root / f"{key}.{part}.parquet") for part in self.PARTS), json.loads(meta.read_text()))
 
-    def save(self, key: str, accepted: pl.DataFrame, quarantine: pl.DataFrame, meta: dict) -> None:
+    def save(self, key: str, accepted: pl.DataFrame, quarantine: pl.DataFrame, issues: pl.DataFrame, meta: dict) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        for name, frame in (("accepted", accepted), ("quarantine", quarantine)):
+        for name, frame in zip(self.PARTS, (accepted, quarantine, issues)):
             tmp = self.root / f".{key}.{name}.{os.getpid()}.tmp"
             frame.write_parquet(tmp)
             os.replace(tmp, self.root / f"{key}.{name}.parquet")
@@ -98,29 +105,35 @@ class IngestCache:
         os.replace(tmp, self.root / f"{key}.json")  # written last: its presence means the entry is whole
 
 
-def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
     """Read, standardise and validate one file (lineage columns are added by the caller)."""
     spec = contract.sources[source]
     table = read_table(f.path, f.rel, spec)
     raw = table.frame.with_columns(standardize.first_in_file(source).alias(standardize.FIRST_IN_FILE))
-    goods, bads, rows_in = [], [], 0
+    goods, bads, issues, rows_in = [], [], [], 0
     for chunk in raw.iter_slices(CHUNK_ROWS):  # bounded memory: standardise and validate a chunk at a time
         frame = STANDARDIZERS[source](chunk.lazy(), contract).collect()
         part = validate(frame, source, chunk.drop(standardize.FIRST_IN_FILE), province)
         goods.append(part.accepted.drop(standardize.FIRST_IN_FILE, *DERIVED_FLAGS, strict=False))
         bads.append(part.quarantine)
+        issues.append(part.issues)
         rows_in += part.rows_in
     del raw
-    result = ValidationResult(pl.concat(goods, how="diagonal_relaxed"), pl.concat(bads, how="diagonal_relaxed"), rows_in)
+    result = ValidationResult(pl.concat(goods, how="diagonal_relaxed"), pl.concat(bads, how="diagonal_relaxed"), rows_in,
+                              pl.concat(issues, how="diagonal_relaxed"))
     message = "ok" if not result.rows_quarantined else f"{result.rows_quarantined} rows quarantined"
+    if result.rows_with_issues:
+        by_issue = result.issues.group_by("column", "check").len().sort("column", "check")
+        message += f"; {result.rows_with_issues} rows kept with an unusable optional field set to null (" + ", ".join(
+            f"{r['column']}:{r['check']} {r['len']}" for r in by_issue.iter_rows(named=True)) + ")"
     if table.unknown_columns:
         message += f"; {len(table.unknown_columns)} unknown columns ignored: {', '.join(table.unknown_columns)}"
     if table.skipped_sheets:
         message += f"; sheets without a known header skipped: {', '.join(table.skipped_sheets)}"
     meta = dict(message=message, rows_read=result.rows_in, rows_accepted=result.accepted.height,
                 rows_quarantined=result.rows_quarantined, form=table.form, encoding=table.encoding,
-                delimiter=table.delimiter, unknown_columns=len(table.unknown_columns))
-    return result.accepted, result.quarantine, meta
+                delimiter=table.delimiter, unknown_columns=len(table.unknown_columns), rows_with_issues=result.rows_with_issues)
+    return result.accepted, result.quarantine, result.issues, meta
 
 
 def ingest(files: list[InboxFile], source: str, *, province: str | None = None, term: str | None = None,
@@ -132,7 +145,7 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
     ``cache``, a file whose content was ingested before is taken from it instead of being read again.
     """
     contract = contract or load_contract()
-    accepted, quarantined, file_rows = [], [], []
+    accepted, quarantined, issues, file_rows = [], [], [], []
     hashes = {f.rel: content_hash(f.path) for f in files}
     first_by_hash: dict[str, str] = {}
     usable = []
@@ -156,23 +169,25 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
         key = cache.key(source, province, digest, contract) if cache else None
         cached = cache.load(key) if cache else None
         if cached is not None:
-            good, bad, meta = cached  # the same outcome as the first time: re-runs leave identical tables
+            good, bad, issue, meta = cached  # the same outcome as the first time: re-runs leave identical tables
         else:
             try:
-                good, bad, meta = _read_one(f, source, province, contract)
+                good, bad, issue, meta = _read_one(f, source, province, contract)
             except FileRefused as refusal:
                 file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
                 continue
             if cache:
-                cache.save(key, good, bad, meta)
+                cache.save(key, good, bad, issue, meta)
         lineage = [pl.lit(source).alias("source"), pl.lit(f.rel).alias("source_file"), pl.lit(digest).alias("content_hash")]
         accepted.append(good.with_columns(lineage))
         quarantined.append(bad.with_columns(lineage).select(QUARANTINE_COLUMNS))
+        issues.append(issue.with_columns(lineage).select(list(DATA_ISSUE_SCHEMA)))
         file_rows.append(_file_row(source, f, digest, "accepted", **meta))
     files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES_SCHEMA, orient="row") if file_rows else pl.DataFrame(schema=INGEST_FILES_SCHEMA)
     extra = [pl.lit(province, pl.String).alias("province_code"), pl.lit(term, pl.String).alias("term")]
     acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.DataFrame()
     q = pl.concat(quarantined, how="diagonal_relaxed") if quarantined else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     q = q.with_columns(extra)
-    return IngestResult(acc, q, files_frame.with_columns(extra))
+    i = pl.concat(issues, how="diagonal_relaxed") if issues else pl.DataFrame(schema=DATA_ISSUE_SCHEMA)
+    return IngestResult(acc, q, files_frame.with_columns(extra), i.with_columns(extra))

@@ -12,7 +12,7 @@ import polars as pl
 from zero_dropout import thai_id
 from zero_dropout.contract import Contract
 from zero_dropout.terms import with_partial_date
-from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex
+from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number
 
 FIRST_IN_FILE = "first_in_file"
 
@@ -64,7 +64,7 @@ def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
-    cleaned = digits_only(pl.col(col)).str.to_uppercase()
+    cleaned = thai_id.restore_leading_zero_expr(digits_only(pl.col(col)).str.to_uppercase())
     frame = frame.with_columns(cleaned.alias(col), cleaned.alias("id_raw"))
     return frame.with_columns(thai_id.id_kind_expr(pl.col(col)).alias("id_kind"))
 
@@ -122,10 +122,17 @@ def survey(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
         clean_text(pl.col("survey_id")).alias("survey_id"),
         clean_text(pl.col("surveyor_org")).alias("surveyor_org"),
         pl.when(pl.col("id_kind") == "valid").then(pl.col("citizen_id")).alias("citizen_id"),
-        digits_only(pl.col("age")).cast(pl.Int16, strict=False).alias("age"),
+        whole_number(pl.col("age")).cast(pl.Int16).alias("age"),
         _vocab(pl.col("found_status"), contract, "found_status").alias("found_status_canonical"),
         _vocab(pl.col("reason"), contract, "reason").alias("reason_canonical"),
         _vocab(pl.col("need"), contract, "need").alias("need_canonical"),
-        clean_text(pl.col("lat")).cast(pl.Float64, strict=False).alias("lat"),
-        clean_text(pl.col("lon")).cast(pl.Float64, strict=False).alias("lon"),
+        *_coordinate("lat"), *_coordinate("lon"),
+        clean_text(pl.col("photo_ref")).alias("photo_ref"),
     ).drop("survey_text")
+
+
+def _coordinate(col: str) -> list[pl.Expr]:
+    """Degrees as a number, and whether text was there that is no number (a repairable issue)."""
+    text = clean_text(pl.col(col).cast(pl.String))
+    value = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    return [value.alias(col), (text.is_not_null() & value.is_null()).alias(f"{col}_unparsed")]

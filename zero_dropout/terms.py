@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from zero_dropout.thai_text import thai_digits_to_arabic
+
 BE_OFFSET = 543
 TERM_RE = re.compile(r"^(?P<year>25[0-9]{2})-(?P<sem>[12])$")
 # A year above this is Buddhist era, below it Common era (BE 2443 = CE 1900).
@@ -99,14 +101,50 @@ def to_be_year(year: pl.Expr) -> pl.Expr:
     return pl.when(year > BE_CE_SPLIT).then(year).otherwise(year + BE_OFFSET)
 
 
+# Month names as people and tools write them (Thai short and long, with or without dots; English),
+# longest first so that a long name is never read as a short one.
+_MONTH_WORDS: dict[str, int] = {}
+for _m, _words in enumerate((
+    ("มกราคม", "ม.ค.", "มค.", "มค", "january", "jan"),
+    ("กุมภาพันธ์", "ก.พ.", "กพ.", "กพ", "february", "feb"),
+    ("มีนาคม", "มี.ค.", "มีค.", "มีค", "march", "mar"),
+    ("เมษายน", "เม.ย.", "เมย.", "เมย", "april", "apr"),
+    ("พฤษภาคม", "พ.ค.", "พค.", "พค", "may"),
+    ("มิถุนายน", "มิ.ย.", "มิย.", "มิย", "june", "jun"),
+    ("กรกฎาคม", "ก.ค.", "กค.", "กค", "july", "jul"),
+    ("สิงหาคม", "ส.ค.", "สค.", "สค", "august", "aug"),
+    ("กันยายน", "ก.ย.", "กย.", "กย", "september", "sept", "sep"),
+    ("ตุลาคม", "ต.ค.", "ตค.", "ตค", "october", "oct"),
+    ("พฤศจิกายน", "พ.ย.", "พย.", "พย", "november", "nov"),
+    ("ธันวาคม", "ธ.ค.", "ธค.", "ธค", "december", "dec"),
+), start=1):
+    for _w in _words:
+        _MONTH_WORDS[_w] = _m
+MONTH_WORDS = dict(sorted(_MONTH_WORDS.items(), key=lambda kv: -len(kv[0])))
+# Era words carry no information the year does not: a year above 2400 is BE whatever is written.
+_ERA = r"(พ\.\s?ศ\.?|พศ\.?|ค\.\s?ศ\.?|คศ\.?|\b[bc]\.?e\.?\b)"
+# A time written after a date (xlsx date-time cells read as text, ISO date-times, "0:00")
+_TIME = r"[ t]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\d{2}:?\d{2})?$|t\d{2}:\d{2}.*$"
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+_SEP = r"[/.\-]"
+
 _DATE_FORMS = (
-    # (regex, order of the groups)
+    # (regex, order of the groups); tried on text with month words already turned into /M/
     (r"^(\d{4})(\d{2})(\d{2})$", ("y", "m", "d")),  # YYYYMMDD (BE in DOPA extracts)
-    (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", ("d", "m", "y")),  # DD/MM/YYYY
-    (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", ("y", "m", "d")),  # YYYY-MM-DD
-    (r"^(\d{1,2})-(\d{1,2})-(\d{4})$", ("d", "m", "y")),  # DD-MM-YYYY
+    (rf"^(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}})$", ("d", "m", "y")),  # DD/MM/YYYY, DD-MM-YYYY, DD.MM.YYYY
+    (rf"^(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})$", ("y", "m", "d")),  # YYYY-MM-DD, YYYY/MM/DD
+    (r"^/(\d{1,2})/(\d{1,2}),?/?(\d{4})$", ("m", "d", "y")),  # Jan 15, 2024
+    (r"^(\d{1,2})/(\d{1,2})/(\d{2})$", ("d", "m", "yy")),  # 15 ม.ค. 67, 15/01/67: a two-digit year is BE 25YY
     (r"^(\d{4})$", ("y",)),  # year only
 )
+
+
+def _date_text(text: pl.Expr) -> pl.Expr:
+    """Free-form date text -> a canonical string the forms above read: lower case, no time, no era word,
+    month words as ``/M/``."""
+    t = thai_digits_to_arabic(text).str.strip_chars().str.to_lowercase().str.replace(_TIME, "").str.replace_all(_ERA, " ")
+    t = t.str.replace_many(list(MONTH_WORDS), [f"/{m}/" for m in MONTH_WORDS.values()], leftmost=True)
+    return t.str.replace_all(r"[\s,.\-]*/[\s,.\-]*", "/").str.replace_all(r"\s+", "").str.strip_chars(".,")
 
 
 def with_partial_date(frame: pl.LazyFrame, col: str, prefix: str) -> pl.LazyFrame:
@@ -118,17 +156,39 @@ def with_partial_date(frame: pl.LazyFrame, col: str, prefix: str) -> pl.LazyFram
     date), ``{prefix}_unparsed`` (text present but no known form) and
     ``{prefix}_impossible`` (all parts present but no such day, e.g. 31/02).
     Years above 2400 are read as BE, others as CE, whatever the file claims.
+
+    Forms read: ``YYYYMMDD``, ``DD/MM/YYYY`` (also ``-`` or ``.``), ``YYYY-MM-DD`` (also ``/``),
+    a Thai or English month name short or long (``15 ม.ค. 2567``, ``15 มกราคม พ.ศ. 2567``,
+    ``15-Jan-2024``, ``Jan 15, 2024``), a two-digit year after a day and month (BE: ``67`` is 2567),
+    year only, an Excel serial day number (``45321``), and any of these followed by a time
+    (``2024-02-23 00:00:00``, ``2024-02-23T10:00:00+07:00``: what xlsx date-time cells and typed
+    Parquet columns become as text). A month above 12 before a day of 1-12 is read in US order.
     """
     text = pl.col(col).str.strip_chars()
+    canon = _date_text(text)
     ys, ms, ds = [], [], []
     for pattern, order in _DATE_FORMS:
-        groups = text.str.extract_groups(pattern)
+        groups = canon.str.extract_groups(pattern)
         for i, key in enumerate(order):
             part = groups.struct[i].cast(pl.Int32, strict=False)
+            if key == "yy":
+                key, part = "y", part + 2500
             {"y": ys, "m": ms, "d": ds}[key].append(part)
+    # an Excel serial day number (a date cell exported as a number, or 45321 typed as text)
+    serial = canon.str.extract(r"^(\d{5})(\.\d+)?$", 1).cast(pl.Int32, strict=False)
+    serial_date = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
+    ys.append(serial_date.dt.year())
+    ms.append(serial_date.dt.month().cast(pl.Int32))
+    ds.append(serial_date.dt.day().cast(pl.Int32))
     tmp_y, tmp_m, tmp_d = f"__{prefix}_y", f"__{prefix}_m", f"__{prefix}_d"
     frame = frame.with_columns(
         pl.coalesce(ys).alias(tmp_y), pl.coalesce(ms).alias(tmp_m), pl.coalesce(ds).alias(tmp_d)
+    )
+    # month above 12 with a day that can be a month: written month first (US order by a foreign tool)
+    us_order = (pl.col(tmp_m) > 12) & pl.col(tmp_d).is_between(1, 12)
+    frame = frame.with_columns(
+        pl.when(us_order).then(pl.col(tmp_d)).otherwise(pl.col(tmp_m)).alias(tmp_m),
+        pl.when(us_order).then(pl.col(tmp_m)).otherwise(pl.col(tmp_d)).alias(tmp_d),
     )
     year_be = to_be_year(pl.col(tmp_y))
     month = pl.when(pl.col(tmp_m) == 0).then(None).otherwise(pl.col(tmp_m))

@@ -91,6 +91,13 @@ def id_kind_expr(col: str | pl.Expr) -> pl.Expr:
     )
 
 
+def restore_leading_zero_expr(col: str | pl.Expr) -> pl.Expr:
+    """An ID kept as a number lost its leading zero: 12 digits are a category-0 ID, padded back to 13
+    (then checked like any other; a 12-digit value that is no such ID fails its check digit)."""
+    c = pl.col(col) if isinstance(col, str) else col
+    return pl.when(c.str.contains(r"^[0-9]{12}$")).then(pl.concat_str(pl.lit("0"), c)).otherwise(c)
+
+
 def with_check_digit_expr(first12: pl.Expr) -> pl.Expr:
     """Append the check digit to a 12-digit string column."""
     total = pl.sum_horizontal(first12.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(WEIGHTS))

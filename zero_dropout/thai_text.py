@@ -48,16 +48,28 @@ def thai_digits_to_arabic(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_many(list(THAI_DIGITS), list(ARABIC_DIGITS))
 
 
+# A whole number that a typed cell or column wrote with a fraction: "14.0", "1103700012345.0"
+WHOLE_NUMBER_TEXT = r"^([0-9]+)\.0+$"
+
+
 def clean_text(expr: pl.Expr) -> pl.Expr:
-    """Arabic digits, no surrounding or doubled white space, empty -> null."""
+    """Arabic digits, no surrounding or doubled white space, empty -> null; a typed whole number
+    loses its ``.0`` (``14.0`` -> ``14``)."""
     out = thai_digits_to_arabic(expr).str.replace_all(r"[\s\u00a0\u200b]+", " ").str.strip_chars()
+    out = out.str.replace(WHOLE_NUMBER_TEXT, "$1")
     return pl.when(out == "").then(None).otherwise(out)
 
 
 def digits_only(expr: pl.Expr) -> pl.Expr:
-    """IDs and codes: Thai digits to Arabic, drop dashes, dots of grouping and spaces."""
-    out = thai_digits_to_arabic(expr).str.replace_all(r"[\s\-_.]", "")
+    """IDs and codes: Thai digits to Arabic, drop dashes, dots of grouping and spaces (a typed number's
+    ``.0`` first: ``1103700012345.0`` is 13 digits, not 14)."""
+    out = clean_text(expr).str.replace_all(r"[\s\-_.]", "")
     return pl.when(out == "").then(None).otherwise(out)
+
+
+def whole_number(expr: pl.Expr) -> pl.Expr:
+    """The first whole number written in a cell ("14", "14.0", "๑๔", "14 ปี"), else null."""
+    return clean_text(expr).str.extract(r"([0-9]+)", 1).cast(pl.Int32, strict=False)
 
 
 def sex_code(expr: pl.Expr) -> pl.Expr:

@@ -24,6 +24,8 @@ EMPTY_DDL = {
                     "term VARCHAR, citizen_id VARCHAR, score DOUBLE, why VARCHAR",
     "quarantine": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
                   "\"check\" VARCHAR, failure_case VARCHAR, raw_values VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
+    "data_issues": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
+                   "\"check\" VARCHAR, failure_case VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
     "record_links": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, citizen_id VARCHAR, "
                     "rule VARCHAR, score DOUBLE, evidence VARCHAR, province_code VARCHAR, term VARCHAR",
 }
@@ -43,6 +45,10 @@ HEALTH_SQL = {
         SELECT source, province_code, term, "column", "check",
                count(DISTINCT (source_file, source_sheet, source_row)) AS rows_quarantined
         FROM r.quarantine GROUP BY ALL ORDER BY ALL""",
+    "data_issue_summary": """
+        SELECT source, province_code, term, "column", "check",
+               count(DISTINCT (source_file, source_sheet, source_row)) AS rows_kept
+        FROM r.data_issues GROUP BY ALL ORDER BY ALL""",
     "linkage_summary": """
         WITH parts AS (
             SELECT p.province_code, p.term, p.target_population, s.source
@@ -132,6 +138,8 @@ def build_restricted(warehouse_dir: Path) -> Path:
         con.unregister("decided")
         quarantine = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "quarantine")]
         _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
+        issues = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "data_issues")]
+        _create_from(con, "data_issues", issues, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
         files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")]
         _create_from(con, "ingest_files", files, "source, source_file")
         people = staging.files("registry", "people")
