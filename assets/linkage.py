@@ -57,6 +57,8 @@ def _link_metadata(result, target_linked: int, n_target: int, started: float) ->
         "target_linked": target_linked,
         "target_link_rate": round(target_linked / n_target, 4) if n_target else 0.0,
         "seconds": round(time.perf_counter() - started, 3),
+        "model_fingerprint": result.model.fingerprint,
+        "linkage_model": md_table(result.model.metadata_rows()),
         "dagster/row_count": result.links.height,
     }
 
@@ -87,6 +89,7 @@ def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mat
     links = result.links.join(detail, on=RECORD_KEY, how="left").with_columns(partition)
     paths.staging.write(links, "links", "moe_links", province, term)
     paths.staging.write(result.review.with_columns(partition), "links", "moe_review", province, term)
+    paths.staging.write(result.model.table.with_columns(partition), "links", "moe_model", province, term)
     target = paths.staging.scan("target", "population", province, term).filter("in_target")
     n_target = target.select(pl.len()).collect().item()
     linked = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
@@ -125,6 +128,7 @@ def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.
             pl.col("need_canonical").alias("need"), pl.col("survey_full_date").alias("survey_date")).collect()
         links = result.links.join(findings, on=RECORD_KEY, how="left")
         review = result.review
+        paths.staging.write(result.model.table.with_columns(partition), "links", "survey_model", province, term)
         n = responses.select(pl.len()).collect().item()
         meta = _link_metadata(result, links["citizen_id"].n_unique(), n, started)
         meta.pop("target_link_rate")

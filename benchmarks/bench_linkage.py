@@ -1,8 +1,9 @@
 """Linkage quality and cost on generated truth: exact IDs only, this project's linker, and Splink.
 
-    uv run --extra bench python benchmarks/bench_linkage.py [--children 50000] [--out DIR]
+    uv run --extra bench python benchmarks/bench_linkage.py [--children 50000] [--profiles default,harsh,other_tools]
 
-2 provinces x 2 terms at default noise. For each method, in its own process (for its peak memory):
+2 provinces x 2 terms, once per noise profile (nothing here is fitted by hand: the linker fits its model
+on each partition). For each method, in its own process (for its peak memory):
 MOE links, survey links, the out-of-school list (the contract's rule applied to the method's links)
 and twins wrongly merged, against the generator's truth. Prints a Markdown table.
 """
@@ -23,14 +24,15 @@ TERMS = ("2566-2", "2567-1")
 KEY = ["source_file", "source_sheet", "source_row"]
 
 
-def prepare(out: Path, children: int) -> None:
-    from zero_dropout.generator import GeneratorConfig, generate
+def prepare(out: Path, children: int, profile: str) -> None:
+    from zero_dropout.generator import PROFILES, GeneratorConfig, generate
     from zero_dropout.inbox import files_for
     from zero_dropout.ingest import ingest
     from zero_dropout.terms import Term
 
     if not (out / "truth").exists():
-        generate(GeneratorConfig(PROVINCES, tuple(Term.parse(t) for t in TERMS), children, seed=7), out)
+        noise, style = PROFILES[profile]
+        generate(GeneratorConfig(PROVINCES, tuple(Term.parse(t) for t in TERMS), children, seed=7, noise=noise, style=style), out)
     inbox, data = out / "inbox", out / "prepared"
     data.mkdir(exist_ok=True)
     for p in PROVINCES:
@@ -122,6 +124,11 @@ def evaluate(out: Path, method: str) -> dict:
     wrong = all_links.filter(pl.col("citizen_id") != pl.col("true_id"))
     pair = wrong.join(twins, on="citizen_id").join(twins.rename({"citizen_id": "true_id"}), on=["true_id", "province_code", "house_index"])
     res["twins_merged"] = pair.height
+    for name, pred, true in (("moe", moe_pred, moe_true), ("survey", surv_pred, surv_true)):
+        p_, r_ = res[f"{name}_precision"], res[f"{name}_recall"]
+        res[f"{name}_f1"] = round(2 * p_ * r_ / max(p_ + r_, 1e-9), 4)
+    p_, r_ = res["oos_precision"], res["oos_recall"]
+    res["oos_f1"] = round(2 * p_ * r_ / max(p_ + r_, 1e-9), 4)
     return res
 
 
@@ -129,24 +136,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--children", type=int, default=50_000)
     parser.add_argument("--out", default="/tmp/zero-dropout-linkage-bench")
+    parser.add_argument("--profiles", default="default,harsh,other_tools")
     parser.add_argument("--methods", default="exact,zero_dropout,splink")
     parser.add_argument("--method", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    out = Path(args.out)
     if args.method:
-        run_method(out, args.method)
+        run_method(Path(args.out), args.method)
         return
-    out.mkdir(parents=True, exist_ok=True)
-    prepare(out, args.children)
     rows = []
-    for method in args.methods.split(","):
-        in_child(__file__, out, method)
-        rows.append(evaluate(out, method))
-    cols = ["method", "moe_precision", "moe_recall", "oos_precision", "oos_recall", "survey_precision", "survey_recall",
-            "twins_merged", "seconds", "peak_rss_mb"]
+    for profile in args.profiles.split(","):
+        out = Path(args.out) / f"{profile}-{args.children}"
+        out.mkdir(parents=True, exist_ok=True)
+        prepare(out, args.children, profile)
+        for method in args.methods.split(","):
+            in_child(__file__, out, method)
+            rows.append({"profile": profile, **evaluate(out, method)})
+    cols = ["profile", "method", "moe_precision", "moe_recall", "moe_f1", "oos_precision", "oos_recall", "oos_f1",
+            "survey_precision", "survey_recall", "survey_f1", "twins_merged", "seconds", "peak_rss_mb"]
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
     for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |", flush=True)
 
 
 if __name__ == "__main__":

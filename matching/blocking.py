@@ -49,10 +49,15 @@ VALID_ID_RULES = (
     _rule("names+birth_year", "first_name_norm", "last_name_norm", "birth_year_be"),
 )
 
+# A visit often has an age instead of a birth date: the birth years that age allows during the term
+# (``age_birth_years``, a list: the year before, of and after) stand in for the date.
 SURVEY_RULES = (
     *MOE_RULES,
     BlockingRule("house", ("tambon_code", "moo", "house_no"), ("tambon_code", "moo", "house_no")),
     BlockingRule("moo_last_name", ("tambon_code", "moo", "last_name_phonetic"), ("tambon_code", "moo", "last_name_phonetic")),
+    _rule("age+names_sound", "birth_year_be", "first_name_phonetic", "last_name_phonetic", record_first="age_birth_years"),
+    _rule("age+sex+last_name_sound", "birth_year_be", "sex", "last_name_phonetic", record_first="age_birth_years"),
+    _rule("age+sex+first_name_sound", "birth_year_be", "sex", "first_name_phonetic", record_first="age_birth_years"),
 )
 
 
@@ -94,8 +99,11 @@ def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[Bl
     """Distinct (record key, citizen_id) pairs, the first rule that proposed each, and whether an ID one edit
     away did."""
     parts = []
+    schema = records.collect_schema()
     for rule in rules:
-        left = records.select(*RECORD_KEY, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)]).drop_nulls()
+        lists = [f"__k{i}" for i, k in enumerate(rule.record_keys) if isinstance(schema.get(k), pl.List)]
+        left = records.select(*RECORD_KEY, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)])
+        left = (left.explode(lists) if lists else left).drop_nulls()
         right = people.select("citizen_id", *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.person_keys)]).drop_nulls()
         keys = [f"__k{i}" for i in range(len(rule.record_keys))]
         parts.append(left.join(right, on=keys).select(*RECORD_KEY, "citizen_id", pl.lit(rule.name).alias("blocked_by")))

@@ -17,6 +17,7 @@ import polars as pl
 from matching import comparisons as cmp
 from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs
 from matching.features import with_features
+from matching.model import M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score
 from matching.settings import Settings, load_settings
 from zero_dropout.terms import Term
@@ -27,7 +28,8 @@ RECORD_COLUMNS = [*RECORD_KEY, "citizen_id", "id_kind", "id_raw", "first_name_no
                   "birth_month", "birth_day", "birth_full_date", "sex", "age", "tambon_code", "moo", "house_no",
                   "school_code", "enrollment_status"]
 LINK_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-               "citizen_id": pl.String, "rule": pl.String, "score": pl.Float64, "evidence": pl.String}
+               "citizen_id": pl.String, "rule": pl.String, "score": pl.Float64, "evidence": pl.String,
+               "model_fingerprint": pl.String}
 REVIEW_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
                  "citizen_id": pl.String, "score": pl.Float64, "why": pl.String}
 DECISION_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
@@ -39,6 +41,7 @@ class LinkResult:
     links: pl.DataFrame
     review: pl.DataFrame
     stats: dict[str, float] = field(default_factory=dict)
+    model: LinkageModel | None = None
 
 
 def _select(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -92,6 +95,47 @@ def _empty(schema: dict) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
+FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "valid_elsewhere"]
+
+
+def _record_features(recs: pl.LazyFrame, term: Term, survey: bool) -> pl.LazyFrame:
+    """Matching features of records; a visit with an age and no birth year gets the birth years that age
+    allows during the term (for blocking)."""
+    out = with_features(recs)
+    if survey:
+        born = pl.lit(term.year_be, pl.Int32) - pl.col("age").cast(pl.Int32)
+        out = out.with_columns(pl.when(pl.col("birth_year_be").is_null() & pl.col("age").is_not_null())
+                               .then(pl.concat_list(born - 1, born, born + 1)).alias("age_birth_years"))
+    return out
+
+
+def _pairs_with_sides(keys: pl.LazyFrame, recs: pl.LazyFrame, people_f: pl.DataFrame, term: Term, survey: bool) -> pl.LazyFrame:
+    """Comparable pairs for (record key, citizen_id) rows: the features of both sides."""
+    feats = _record_features(recs.join(keys.select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"), term, survey)
+    return _with_sides(keys, feats.select(FEATURES), people_f)
+
+
+def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFrame, exact_ok: pl.DataFrame,
+              term: Term, ids: IdCounts, n_records: int) -> LinkageModel:
+    """The partition's model: m from (a sample of) its exact-ID links, u from random pairs."""
+    if not s.fit_from_data:
+        return LinkageModel.from_settings(s, source, people_f.height)
+    if exact_ok.height == 0:  # nothing labelled: the priors, with lambda from the IDs
+        return fit(source, s, pl.DataFrame(), pl.DataFrame(), n_people=people_f.height, ids=ids)
+    survey = source == "survey"
+    plain = [pl.lit("random").alias("blocked_by"), pl.lit(False).alias("id_one_edit")]
+    labelled_keys = sample_rows(exact_ok.select(*RECORD_KEY, "citizen_id"), M_SAMPLE)
+    labelled = _compare(_pairs_with_sides(labelled_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
+                        s, term, survey)
+    # random records: every k-th row of the (streamed) file, then random people for them
+    step = max(1, n_records // (U_SAMPLE // 5))
+    record_sample = recs.filter(pl.col("id_kind") != "gcode").gather_every(step).select(RECORD_KEY).collect()
+    random_keys = random_pairs(record_sample, people_f["citizen_id"], U_SAMPLE).unique(keep="first", maintain_order=True)
+    random = _compare(_pairs_with_sides(random_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
+                      s, term, survey)
+    return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
+
+
 def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term, settings: Settings | None = None,
          decisions: pl.DataFrame | None = None, id_column: str = "citizen_id") -> LinkResult:
     """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry)."""
@@ -107,8 +151,10 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     lap("prepare_people")
     # Records stay lazy: a national MOE export is ten million rows, of which a province needs a few
     # hundred thousand. Each step below streams the file and keeps only what it matches.
-    recs = prepare_records(records, id_column)
+    recs = prepare_records(records, id_column).with_columns(pl.lit(False).alias("valid_elsewhere"))
     decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
+    id_counts = recs.select(pl.len().alias("records"), (pl.col("id_kind") == "valid").sum().alias("valid"),
+                            (pl.col("id_kind") == "bad_checksum").sum().alias("failed")).collect().row(0, named=True)
 
     # stage 1: valid IDs that belong to a person of the province
     exact = recs.filter(pl.col("citizen_id").is_not_null()).select(
@@ -119,37 +165,49 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True) & (pl.col("r_birth") != pl.col("p_birth")).fill_null(True)
     exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
     suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
-    checked = _with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"), pl.lit(False).alias("id_one_edit")),
-                          with_features(recs.join(suspicious_keys.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi"))
-                          .select(RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]),
-                          people_f).collect()
-    checked = score(_compare(checked, s, term, survey).lazy(), s, source, people_f.height).with_columns(
-        ((pl.col("first_name_level") == "different") & pl.col("birth_date_level").is_in(["different", "same_year"]))
-        .fill_null(False).alias("conflict")).collect()
-    exact_conflict = checked.filter("conflict")
+    checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),
+                                                                             pl.lit(False).alias("id_one_edit")),
+                                         recs, people_f, term, survey).collect(), s, term, survey)
+    exact_conflict = checked.filter(((pl.col("first_name_level") == "different")
+                                     & pl.col("birth_date_level").is_in(["different", "same_year"])).fill_null(False))
     exact_ok = exact.join(exact_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(*RECORD_KEY, "citizen_id").with_columns(
         pl.lit('{"citizen_id":"exact"}').alias("evidence"))
     lap("exact")
 
+    model = fit_model(source, s, recs, people_f, exact_ok, term,
+                      IdCounts(valid=id_counts["valid"], linked=exact.height, failed_check_digit=id_counts["failed"]),
+                      id_counts["records"])
+    exact_conflict = score(exact_conflict.lazy(), model).collect()
+    lap("model")
+
     # stage 2: every record not linked by stage 1, against all of the province's people. A G-code child
-    # is never in the registry. Records without a usable ID (missing, mistyped, mangled) go through every
-    # blocking rule; for MOE, records with a valid ID no one of the province holds only meet people who
-    # share a birth date and a name, or both names and the birth year (VALID_ID_RULES). The joins run on
-    # the streamed file, so the ten million records of a national export stay out of the feature work.
+    # is never in the registry. Records without a usable ID (missing, mistyped, mangled) and records whose
+    # valid ID named the wrong person go through every blocking rule; for MOE, records with a valid ID no
+    # one of the province holds only meet people who share a birth date and a name, or both names and the
+    # birth year (VALID_ID_RULES), with their own prior. The joins run on the streamed file, so the ten
+    # million records of a national export stay out of the feature work.
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(exact_ok.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    valid = candidates.filter(pl.col("id_kind") == "valid")
-    rescue_f = with_features(candidates if survey else candidates.filter(pl.col("id_kind") != "valid")).collect()
+    conflicted = exact_conflict.select(RECORD_KEY).lazy()
+    if survey:
+        rescue = candidates
+        valid = candidates.head(0)
+    else:
+        rescue = pl.concat([candidates.filter(pl.col("id_kind") != "valid"),
+                            candidates.join(conflicted, on=RECORD_KEY, how="semi")])
+        valid = candidates.filter(pl.col("id_kind") == "valid").join(conflicted, on=RECORD_KEY, how="anti").with_columns(
+            pl.lit(True).alias("valid_elsewhere"))
+    rescue_f = _record_features(rescue, term, survey).collect()
     pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
-    paired = [rescue_f.lazy()]
+    paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
         valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect()
         pairs = pl.concat([pairs, valid_pairs.lazy()])
-        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi")))
-    features = RECORD_COLUMNS + ["first_name_phonetic", "last_name_phonetic", "birth_swapped"]
-    pairs = _with_sides(pairs, pl.concat(paired).select(features), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
+        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
+                      .select(FEATURES))
+    pairs = _with_sides(pairs, pl.concat(paired), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
     n_pairs = pairs.height
     lap("blocking")
-    scored = score(_compare(pairs, s, term, survey).lazy(), s, source, people_f.height).collect()
+    scored = score(_compare(pairs, s, term, survey).lazy(), model).collect()
 
     lap("scoring")
     # officer decisions first: rejected pairs leave, accepted pairs win
@@ -184,7 +242,8 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     def as_links(frame: pl.DataFrame, rule: str | pl.Expr) -> pl.DataFrame:
         return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
                             (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"),
-                            pl.col("match_probability").round(6).alias("score"), "evidence").cast(LINK_SCHEMA)
+                            pl.col("match_probability").round(6).alias("score"), "evidence",
+                            pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
 
     forced = accepted_by_officer.join(scored, on=key, how="left").with_columns(
         pl.col("match_probability").fill_null(1.0), pl.col("evidence").fill_null('{"decision":"accepted by an officer"}'))
@@ -212,7 +271,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     lap("decisions")
     stats = {
         **timings,
-        "records": records.select(pl.len()).collect().item(),
+        "records": id_counts["records"],
         "links_exact_id": exact_ok.height,
         "links_fallback": fallback.height,
         "links_officer": forced.height,
@@ -221,4 +280,4 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         "review_queue": review.height,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return LinkResult(links.sort(RECORD_KEY), review.sort(RECORD_KEY), stats)
+    return LinkResult(links.sort(RECORD_KEY), review.sort(RECORD_KEY), stats, model)

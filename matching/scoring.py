@@ -6,7 +6,7 @@ import math
 
 import polars as pl
 
-from matching.settings import Settings
+from matching.model import LinkageModel
 
 FIELDS = ("first_name", "last_name", "birth_date", "age", "sex", "id", "address")
 TF_CAP = 4.0
@@ -30,18 +30,22 @@ def tf_adjustment(field: str) -> pl.Expr:
     )
 
 
-def prior_weight(s: Settings, source: str, n_people: int) -> float:
-    return math.log2(s.match_rate[source]) - math.log2(max(n_people, 1))
+def prior_weight(model: LinkageModel) -> pl.Expr:
+    """log2(lambda / people) of the record's group: a valid ID no one of the province holds
+    (``r_valid_elsewhere``) has its own, far lower lambda."""
+    p = model.log2_prior
+    return pl.when(pl.col("r_valid_elsewhere").fill_null(False)).then(pl.lit(p["valid_elsewhere"])).otherwise(
+        pl.lit(p["unusable_id"]))
 
 
-def score(pairs: pl.LazyFrame, s: Settings, source: str, n_people: int) -> pl.LazyFrame:
+def score(pairs: pl.LazyFrame, model: LinkageModel) -> pl.LazyFrame:
     present = [f for f in FIELDS if f"{f}_level" in pairs.collect_schema().names()]
-    weights = [level_weight(f, s.weights[source]).alias(f"{f}_weight") for f in present]
+    weights = [level_weight(f, model.weights).alias(f"{f}_weight") for f in present]
     pairs = pairs.with_columns(weights).with_columns(
         (pl.col("first_name_weight") + tf_adjustment("first_name")).alias("first_name_weight"),
         (pl.col("last_name_weight") + tf_adjustment("last_name")).alias("last_name_weight"),
     )
-    total = pl.sum_horizontal(pl.col(f"{f}_weight") for f in present) + prior_weight(s, source, n_people)
+    total = pl.sum_horizontal(pl.col(f"{f}_weight") for f in present) + prior_weight(model)
     evidence = pl.struct(
         *[pl.col(f"{f}_level").alias(f) for f in present],
         *[pl.col(f"{f}_weight").round(2).alias(f"{f}_weight") for f in present],

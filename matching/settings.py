@@ -1,9 +1,11 @@
 """Linkage settings: decision thresholds and the weights of each comparison level.
 
-Defaults are calibrated on the generator's truth at its default noise (see
-README, "Linkage quality"): weights are log2(m/u) of a Fellegi-Sunter model,
-m = how often a true match shows the level, u = how often a false candidate
-pair does.
+The weights below are *priors*: each partition's model is fitted on its own data
+(``matching/model.py``: m from its exact-ID links, u from random pairs, lambda from
+its valid IDs) and a level keeps its prior only in proportion to how few labelled
+pairs showed it. The priors were calibrated once on the generator's truth at its
+default noise; weights are log2(m/u) of a Fellegi-Sunter model, m = how often a
+true match shows the level, u = how often a random pair does.
 A province may override any of them in ``zero_dropout/config/matching.toml``
 (or the file named by ``ZERO_DROPOUT_MATCHING``).
 """
@@ -30,6 +32,11 @@ class Settings:
     name_fuzzy: float = 0.80
     # an exact-ID link whose first name and birth date both disagree is held for review
     verify_exact_links: bool = True
+    # learn m, u and the prior of each partition from its own data (matching/model.py); the weights below
+    # are then priors, kept in proportion to how few labelled pairs a level was seen on
+    fit_from_data: bool = True
+    # labelled pairs at which a level's fitted weight and its prior count equally
+    prior_strength: float = 20.0
     # share of the records left after exact IDs that have their person among the province's people:
     # the prior of a candidate pair is log2(match_rate / number of people)
     match_rate: dict[str, float] = field(default_factory=lambda: dict(MATCH_RATE))
@@ -68,15 +75,31 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
+def _check_keys(p: Path, where: str, given: dict, known) -> None:
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"{p}: unknown {where} {unknown}; known: {sorted(known)}")
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
+    """Defaults, overridden by the deployment's TOML file. Strict: an unknown key, source or comparison
+    level is an error (a typo would otherwise be ignored silently), and so is a value of the wrong type."""
     p = Path(path or os.environ.get("ZERO_DROPOUT_MATCHING") or DEFAULT_PATH)
     if not p.exists():
         return Settings()
     raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    known = {f.name for f in fields(Settings)} - {"weights", "match_rate"}
-    unknown = set(raw) - known - {"weights", "match_rate"}
-    if unknown:
-        raise ValueError(f"{p}: unknown matching settings {sorted(unknown)}")
-    weights = {src: {**DEFAULT_WEIGHTS[src], **raw.get("weights", {}).get(src, {})} for src in DEFAULT_WEIGHTS}
+    types = {f.name: f.type for f in fields(Settings)}
+    known = set(types) - {"weights", "match_rate"}
+    _check_keys(p, "matching settings", raw, set(types))
+    for k in known & set(raw):
+        expected = {"float": (int, float), "bool": (bool,)}[types[k]]
+        if not isinstance(raw[k], expected) or (types[k] == "float" and isinstance(raw[k], bool)):
+            raise ValueError(f"{p}: {k} must be a {types[k]}, not {raw[k]!r}")
+    given_weights = raw.get("weights", {})
+    _check_keys(p, "weight sources", given_weights, DEFAULT_WEIGHTS)
+    for src, levels in given_weights.items():
+        _check_keys(p, f"comparison levels of {src}", levels, DEFAULT_WEIGHTS[src])
+    _check_keys(p, "match_rate sources", raw.get("match_rate", {}), MATCH_RATE)
+    weights = {src: {**DEFAULT_WEIGHTS[src], **given_weights.get(src, {})} for src in DEFAULT_WEIGHTS}
     rates = {**MATCH_RATE, **raw.get("match_rate", {})}
     return replace(Settings(), **{k: v for k, v in raw.items() if k in known}, weights=weights, match_rate=rates)

@@ -54,6 +54,7 @@ RESTRICTED = {
             "rule": "exact_id (valid ID equal), or the fallback rule that linked it",
             "score": "1.0 for exact links; the match score for fallback links",
             "evidence": "JSON: which fields agreed and how strongly",
+            "model_fingerprint": "fingerprint of the partition's fitted linkage model that scored the link (linkage_model)",
             "enrollment_status": "MOE record: studying, transferred out, dropped out, graduated or suspended",
             "school_code": "MOE record: school code", "school_name": "MOE record: school name",
             "school_province": "MOE record: province of the school", "affiliation": "MOE record: affiliation code",
@@ -73,6 +74,24 @@ RESTRICTED = {
     "review_decisions": (
         "Decisions of data officers on review-queue pairs (newest per pair), applied on every run.",
         {"decision": "accept or reject", "decided_by": "who decided", "decided_at": "when it was imported"},
+    ),
+    "linkage_model": (
+        "The linkage model each partition fitted on its own data (matching/model.py): one row per comparison level "
+        "(field:level) and per prior (lambda:group), with the counts it came from. Every link carries the model's "
+        "fingerprint. No person is in it.",
+        {
+            "source": "moe or survey", "parameter": "field:level of a comparison, or lambda:<record group> for the prior",
+            "m": "share of labelled pairs (exact-ID links whose other fields agree) at this level; for lambda, the "
+                 "share of records whose person is in the province",
+            "u": "share of random (record, person) pairs of the partition at this level",
+            "m_pairs": "labelled pairs seen at this level (lambda: records it was estimated from)",
+            "u_pairs": "random pairs seen at this level (lambda: people of the province)",
+            "fitted_weight": "log2(m/u) from this partition's data alone",
+            "prior_weight": "the calibrated default (matching/settings.py or the deployment's matching.toml)",
+            "weight": "weight used: fitted and prior mixed by m_pairs / (m_pairs + prior_strength)",
+            "fingerprint": "hash of the weights and priors in use; record_links.model_fingerprint names it",
+            "province_code": COMMON["province_code"], "term": COMMON["term"],
+        },
     ),
     "quarantine": (
         "Rejected input rows: the file, row, column and check that failed, and the raw values (restricted).",
@@ -141,6 +160,10 @@ RESTRICTED = {
 }
 
 ANALYST = {
+    "linkage_model": (
+        "The linkage model of each partition, as in restricted.duckdb (parameters and counts only).",
+        {},
+    ),
     "out_of_school": (
         "Out-of-school children per province and term without identifiers: child_key is a keyed pseudonym "
         "(HMAC-SHA-256) that follows one child across terms.",

@@ -57,14 +57,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from zero_dropout.generator import GeneratorConfig, generate
+    from zero_dropout.generator import PROFILES, GeneratorConfig, generate
 
+    noise, style = PROFILES[args.noise_profile]
     cfg = GeneratorConfig(
         provinces=tuple(_codes(args.provinces)),
         terms=tuple(Term.parse(t) for t in _codes(args.terms)),
         children_per_province=args.children_per_province,
         seed=args.seed,
         forms=args.forms,
+        noise=noise,
+        style=style,
     )
     started = time.perf_counter()
     summary = generate(cfg, Path(args.out))
@@ -144,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--forms", choices=["mixed", "csv", "parquet"], default="mixed",
                      help="mixed: every form the contract names; csv or parquet: one form")
+    gen.add_argument("--noise-profile", choices=["default", "harsh", "other_tools"], default="default",
+                     help="default: the noise the priors were calibrated on; harsh: more of every error, sibling IDs, "
+                          "mistyped address codes; other_tools: files as other software writes them (typed xlsx and "
+                          "Parquet cells, other header spellings, other date forms)")
     gen.set_defaults(func=cmd_generate)
     review = sub.add_parser("review", help="export the review queue to a CSV, or import an officer's decisions")
     rsub = review.add_subparsers(dest="review_command", required=True)

@@ -27,7 +27,7 @@ EMPTY_DDL = {
     "data_issues": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
                    "\"check\" VARCHAR, failure_case VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
     "record_links": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, citizen_id VARCHAR, "
-                    "rule VARCHAR, score DOUBLE, evidence VARCHAR, province_code VARCHAR, term VARCHAR",
+                    "rule VARCHAR, score DOUBLE, evidence VARCHAR, model_fingerprint VARCHAR, province_code VARCHAR, term VARCHAR",
 }
 
 
@@ -130,6 +130,8 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "transitions", staging.files("out_of_school", "transitions"), "province_code, term, citizen_id")
         links = staging.files("links", "moe_links") + staging.files("links", "survey_links")
         _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
+        models = staging.files("links", "moe_model") + staging.files("links", "survey_model")
+        _create_from(con, "linkage_model", models, "province_code, term, source, parameter")
         review = staging.files("links", "moe_review") + staging.files("links", "survey_review")
         _create_from(con, "review_queue", review, "province_code, term, source, source_file, source_sheet, source_row")
         decided = decisions.load(warehouse_dir)
@@ -178,6 +180,8 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
         )
         con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
         have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
+        if "linkage_model" in have:  # parameters and counts only: no person in it
+            con.execute("CREATE TABLE linkage_model AS SELECT * FROM r.linkage_model ORDER BY province_code, term, source, parameter")
         if "transitions" in have:
             con.execute(
                 "CREATE TABLE transitions AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "

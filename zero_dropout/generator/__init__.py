@@ -13,18 +13,19 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from zero_dropout.generator.config import GeneratorConfig, NoiseConfig
+from zero_dropout.generator.config import PROFILES, GeneratorConfig, NoiseConfig
 from zero_dropout.generator.names import NICKNAMES
 from zero_dropout.generator.noise import birth_date_slips, misspell, mistype_ids, thai_digits
 from zero_dropout.generator.population import make_people
 from zero_dropout.generator.schooling import (
     STATUS_TH, TITLE_LONG, TITLE_SHORT, extra_students, grade, moe_records, simulate_careers,
 )
+from zero_dropout.generator.styles import restyle
 from zero_dropout.generator.surveys import FOUND_TH, NEED_TH, REASON_TH, survey_records
 from zero_dropout.generator.writers import write_form
 from zero_dropout.terms import BE_OFFSET, Term
 
-__all__ = ["GeneratorConfig", "NoiseConfig", "generate", "GenerationSummary"]
+__all__ = ["GeneratorConfig", "NoiseConfig", "PROFILES", "generate", "GenerationSummary"]
 
 IN_SCHOOL_STATUSES = ("studying", "graduated")
 NATIONALITY_TH = {"099": "ไทย", "048": "เมียนมา", "056": "ลาว", "057": "กัมพูชา", "000": "ไม่มีสัญชาติ"}
@@ -210,6 +211,31 @@ def _survey_file(v: pl.DataFrame, rng: np.random.Generator, thai_headers: bool, 
     return v, v.select(c.alias(name) for c, name in zip(cols, SURVEY_TH if thai_headers else SURVEY_EN))
 
 
+def _sibling_ids(recs: pl.DataFrame, people: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:
+    """Write a sibling's valid ID on some clean records of children who have a sibling in the house."""
+    house = ["province_code", "house_index"]
+    sib = people.select("citizen_id", *house).with_columns(
+        pl.coalesce(pl.col("citizen_id").shift(1).over(house), pl.col("citizen_id").shift(-1).over(house)).alias("__sib"))
+    recs = recs.join(sib.select("citizen_id", "__sib"), on="citizen_id", how="left", maintain_order="left")
+    hit = pl.lit(pl.Series(rng.random(recs.height) < rate)) & pl.col("__sib").is_not_null() & (pl.col("id_noise") == "none")
+    return recs.with_columns(
+        pl.when(hit).then(pl.col("__sib")).otherwise(pl.col("student_id")).alias("student_id"),
+        pl.when(hit).then(pl.lit("sibling")).otherwise(pl.col("id_noise")).alias("id_noise"),
+    ).drop("__sib")
+
+
+def _address_typos(table: pl.DataFrame, col: str, rng: np.random.Generator, rate: float) -> pl.DataFrame:
+    """One digit of the tambon or moo (positions 5-8 of the 8-digit code) typed wrong."""
+    n = table.height
+    pos = pl.lit(pl.Series(rng.integers(4, 8, n)))
+    bump = pl.lit(pl.Series(rng.integers(1, 10, n)))
+    c = pl.col(col)
+    digit = c.str.slice(pos, 1).cast(pl.Int32, strict=False)
+    typo = pl.concat_str(c.str.slice(0, pos), ((digit + bump) % 10).cast(pl.String), c.str.slice(pos + 1))
+    hit = pl.lit(pl.Series(rng.random(n) < rate)) & c.str.contains(r"^[0-9]{8}$").fill_null(False)
+    return table.with_columns(pl.when(hit).then(typo).otherwise(c).alias(col))
+
+
 def _truth_status(people: pl.DataFrame, records: pl.DataFrame, terms: tuple[Term, ...]) -> pl.DataFrame:
     """Apply the contract's rule to the true records: the answer the pipeline should reach."""
     rec = records.filter(pl.col("person_kind") == "registry").with_columns(
@@ -279,13 +305,22 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
             pl.col("birth_date").cast(pl.Date),
         )
         true = true.with_columns(grade(pl.col("age"), pl.col("affiliation")).alias("grade"))
-        noisy = _place_rows(_moe_noise(true, _rng(cfg.seed, 8, ti), cfg.noise), _rng(cfg.seed, 9, ti))
+        noisy = _moe_noise(true, _rng(cfg.seed, 8, ti), cfg.noise)
+        if cfg.noise.moe_sibling_id:
+            noisy = _sibling_ids(noisy, people, _rng(cfg.seed, 20, ti), cfg.noise.moe_sibling_id)
+        noisy = _place_rows(noisy, _rng(cfg.seed, 9, ti))
         obec = noisy.filter(pl.col("affiliation") == "10")
         other = noisy.filter(pl.col("affiliation") != "10")
         forms = [("csv_utf8bom_pipe", True, "parquet", False), ("xlsx", True, "csv_utf8_tab", False)][ti % 2]
+        if cfg.style == "other_tools":  # one typed spreadsheet (or typed Parquet when too long), one text export
+            forms = ("xlsx" if obec.height <= cfg.xlsx_max_rows else "parquet", False, "csv_utf8_tab", False)
         for part, stem, form, thai in ((obec, "obec", forms[0], forms[1]), (other, "other_affiliations", forms[2], forms[3])):
-            rel = writer.write(_moe_file(part, _rng(cfg.seed, 10, ti, len(stem)), thai, cfg.noise),
-                               inbox / "moe" / str(term), f"moe_{term}_{stem}", writer.form(form, part.height))
+            table = _moe_file(part, _rng(cfg.seed, 10, ti, len(stem)), thai, cfg.noise)
+            if cfg.style == "other_tools":
+                table = restyle(table, "moe", MOE_EN, {"birth_date": part["birth_date"]}, _rng(cfg.seed, 21, ti, len(stem)),
+                                typed=form in ("xlsx", "parquet"))
+            rel = writer.write(table, inbox / "moe" / str(term), f"moe_{term}_{stem}",
+                               form if cfg.style == "other_tools" else writer.form(form, part.height))
             moe_true.append(part.select(
                 pl.lit(rel).alias("source_file"), pl.int_range(1, pl.len() + 1).alias("source_row"),
                 pl.lit(str(term)).alias("term"), pl.col("citizen_id").alias("true_citizen_id"), "person_kind",
@@ -308,8 +343,16 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
                 continue
             thai = (pi + ti) % 2 == 0
             noisy, table = _survey_file(visits, _rng(cfg.seed, 12, ti, int(prov)), thai, cfg.noise, term)
-            rel = writer.write(table, inbox / "survey" / prov / str(term), f"survey_{prov}_{term}",
-                               writer.form("xlsx" if thai else "csv_utf8_comma", table.height))
+            form = writer.form("xlsx" if thai else "csv_utf8_comma", table.height)
+            if cfg.noise.survey_address_typo:
+                table = _address_typos(table, table.columns[10], _rng(cfg.seed, 22, ti, int(prov)), cfg.noise.survey_address_typo)
+            if cfg.style == "other_tools":
+                form = "xlsx" if thai and table.height <= cfg.xlsx_max_rows else ("parquet" if thai else "csv_utf8bom_pipe")
+                births = noisy.select(pl.when(pl.col("birth_missing")).then(None).otherwise(pl.col("birth_date")))
+                table = restyle(table.rename(dict(zip(table.columns, SURVEY_EN))), "survey", SURVEY_EN,
+                                {"birth_date": births.to_series(), "survey_date": noisy["survey_date"]},
+                                _rng(cfg.seed, 23, ti, int(prov)), typed=form in ("xlsx", "parquet"))
+            rel = writer.write(table, inbox / "survey" / prov / str(term), f"survey_{prov}_{term}", form)
             survey_truth.append(noisy.select(
                 pl.lit(rel).alias("source_file"), pl.int_range(1, pl.len() + 1).alias("source_row"),
                 pl.lit(prov).alias("province_code"), pl.lit(str(term)).alias("term"),

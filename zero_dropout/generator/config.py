@@ -34,6 +34,9 @@ class NoiseConfig:
     survey_nickname: float = 0.05
     survey_birth_date_missing: float = 0.4  # then the age is given (most of the time)
     survey_age_missing: float = 0.2
+    # off at the default noise (the bundled samples stay as they are); on in the other profiles
+    moe_sibling_id: float = 0.0  # a sibling's valid ID written instead of the child's
+    survey_address_typo: float = 0.0  # one digit of the tambon or moo mistyped
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,19 @@ class GeneratorConfig:
     forms: str = "mixed"
     # largest file written as xlsx in "mixed" mode (Excel holds 1,048,576 rows)
     xlsx_max_rows: int = 100_000
+    # "standard": the project's own file style; "other_tools": typed cells, other headers, other date forms
+    style: str = "standard"
+
+
+# Noise profiles: "default" is what the project calibrated its priors on; the others are for testing on
+# worlds it did not tune on (README, "Linkage quality").
+PROFILES: dict[str, tuple[NoiseConfig, str]] = {
+    "default": (NoiseConfig(), "standard"),
+    "harsh": (NoiseConfig(
+        moe_id_substitution=0.03, moe_id_transposition=0.015, moe_id_blank=0.02, moe_id_excel=0.01,
+        moe_name_misspelling=0.08, moe_birth_day_month_swap=0.02, moe_birth_be_as_ce=0.01, moe_birth_one_day_off=0.015,
+        moe_title_in_name=0.05, thai_digits=0.05, survey_id_missing=0.5, survey_id_mistyped=0.15,
+        survey_name_misspelling=0.25, survey_nickname=0.15, survey_birth_date_missing=0.6, survey_age_missing=0.1,
+        moe_sibling_id=0.005, survey_address_typo=0.1), "standard"),
+    "other_tools": (NoiseConfig(moe_sibling_id=0.003, survey_address_typo=0.05), "other_tools"),
+}
