@@ -158,7 +158,10 @@ def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePat
         for t in [*earlier, term]
     ])
     cohort = staging.scan("target", "population", province, term).collect()
-    classified = population.classify(cohort.lazy().filter("in_target"), moe, Term.parse(term)).collect()
+    classified = population.classify(cohort.lazy().filter("in_target"), moe, Term.parse(term))
+    review = staging.scan("links", "moe_review", province, term)
+    classified = population.mark_pending_review(classified, review).with_columns(
+        pl.col("pending_review") & (pl.col("category") != "in_school")).collect()
     surveys = staging.scan("links", "survey_links", province, term)
     if "found_status" in surveys.collect_schema().names():
         latest = surveys.sort("survey_date", nulls_last=False).group_by("citizen_id").last().select(
@@ -170,7 +173,7 @@ def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePat
     out = (
         classified.lazy().filter(pl.col("category") != "in_school")
         .with_columns(pl.lit(province).alias("province_code"))
-        .select(population.OUT_OF_SCHOOL_COLUMNS)
+        .select(*population.OUT_OF_SCHOOL_COLUMNS, "pending_review")
         .join(latest, on="citizen_id", how="left")
         .sort("citizen_id")
         .collect()

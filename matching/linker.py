@@ -161,15 +161,21 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
     ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
                                   pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
-    # only a link whose first name and birth date both differ can be a conflict: compare just those in full
-    suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True) & (pl.col("r_birth") != pl.col("p_birth")).fill_null(True)
+    # only a link whose first name differs can be a conflict: compare just those in full. A first name that
+    # really differs (not a misspelling) with a birth date that differs too is a strong conflict (the ID was
+    # typed for somebody else: review unless stage 2 finds the record's person); any other first-name
+    # difference is weak (a misspelling, a nickname, or a twin's ID on the other twin's record): the exact
+    # link stands unless stage 2 links the record to somebody else with its full margin
+    suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True)
     exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
     suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
     checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),
                                                                              pl.lit(False).alias("id_one_edit")),
                                          recs, people_f, term, survey).collect(), s, term, survey)
-    exact_conflict = checked.filter(((pl.col("first_name_level") == "different")
-                                     & pl.col("birth_date_level").is_in(["different", "same_year"])).fill_null(False))
+    different_name = (pl.col("first_name_level") == "different").fill_null(False)
+    strong = different_name & pl.col("birth_date_level").is_in(["different", "same_year"]).fill_null(False)
+    exact_conflict = checked.filter(strong)
+    weak_conflict = checked.filter(~strong).select(*RECORD_KEY, "citizen_id")
     exact_ok = exact.join(exact_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(*RECORD_KEY, "citizen_id").with_columns(
         pl.lit('{"citizen_id":"exact"}').alias("evidence"))
     lap("exact")
@@ -186,8 +192,9 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # one of the province holds only meet people who share a birth date and a name, or both names and the
     # birth year (VALID_ID_RULES), with their own prior. The joins run on the streamed file, so the ten
     # million records of a national export stay out of the feature work.
-    candidates = recs.filter(pl.col("id_kind") != "gcode").join(exact_ok.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    conflicted = exact_conflict.select(RECORD_KEY).lazy()
+    settled = exact_ok.join(weak_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    conflicted = pl.concat([exact_conflict.select(RECORD_KEY), weak_conflict.select(RECORD_KEY)]).lazy()
     if survey:
         rescue = candidates
         valid = candidates.head(0)
@@ -245,6 +252,11 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
                             pl.col("match_probability").round(6).alias("score"), "evidence",
                             pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
 
+    # a weak conflict keeps its exact link unless stage 2 linked the record to somebody else (the twin whose name it bears)
+    relinked = fallback.join(weak_conflict, on=RECORD_KEY, how="inner", suffix="_by_id").filter(
+        pl.col("citizen_id") != pl.col("citizen_id_by_id")).select(RECORD_KEY)
+    exact_ok = exact_ok.join(relinked, on=RECORD_KEY, how="anti")
+    fallback = fallback.join(exact_ok.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     forced = accepted_by_officer.join(scored, on=key, how="left").with_columns(
         pl.col("match_probability").fill_null(1.0), pl.col("evidence").fill_null('{"decision":"accepted by an officer"}'))
     links = pl.concat([

@@ -7,9 +7,12 @@ A Fellegi-Sunter weight is log2(m/u) of a comparison level:
   teach the model that names disagree.
 - **u** (how often a random pair shows it) is estimated on random (record, person) pairs of the
   same partition, as Splink does, so the weights do not depend on the blocking rules.
-- The calibrated defaults of ``matching/settings.py`` are the priors: a level seen on few labelled
-  pairs keeps most of its prior weight (``w = r * fitted + (1 - r) * prior``, ``r = n / (n + k)``), so
-  a partition with few exact links links as before, and one with many follows its own data.
+- The calibrated defaults of ``matching/settings.py`` are the priors, as a Dirichlet prior on m:
+  ``m = (n_level + k * m0) / (n + k)`` with ``m0 = u * 2^prior_weight`` (the m the prior weight implies
+  at this partition's u) and ``k = prior_strength``. A partition with few exact links links as before;
+  one with many follows its own data. For a disagreement level (one most random pairs show) ``m0`` is
+  at least M_FLOOR: whatever a generator or an earlier province showed, a real export gets any field
+  wrong now and then, so no disagreement is taken as impossible for a true pair.
 - The prior odds of a candidate pair, log2(lambda / people), take lambda (the share of records whose
   person is in the province) from the records with a valid ID: how many of them are the province's.
   A national MOE record whose *valid* ID no one of the province holds is another province's child
@@ -43,7 +46,9 @@ AGREEING = {
 LEARNT = ("first_name", "last_name", "birth_date", "age", "sex", "address")
 M_SAMPLE = 50_000  # labelled pairs at most
 U_SAMPLE = 100_000  # random pairs
-SMOOTHING = 0.5  # pseudo-count per level
+SMOOTHING = 0.5  # pseudo-count per level (u)
+M_FLOOR = 0.01  # no disagreement is rarer than this among true pairs, a priori
+CATCH_ALL_U = 0.1  # a level that this share of random pairs shows is a disagreement level
 MIN_LAMBDA_RECORDS = 50  # records with a valid ID needed to estimate lambda
 VALID_TYPO_RATIO = 1 / 9  # typos that still pass the check digit, per typo that fails it
 # record groups with their own prior: no usable ID (or a valid ID that names the wrong person), and a
@@ -101,12 +106,14 @@ def _assemble(source: str, priors: dict[str, float], m_counts: dict[str, dict[st
         levels = [k.split(":", 1)[1] for k in priors if k.startswith(field + ":")]
         cm, nm = m_counts.get(field, {}).get(level, 0), m_totals.get(field, 0)
         cu, nu = u_counts.get(field, {}).get(level, 0), u_totals.get(field, 0)
-        if nm and nu:
-            m = (cm + SMOOTHING) / (nm + SMOOTHING * len(levels))
+        if nu:
             u = (cu + SMOOTHING) / (nu + SMOOTHING * len(levels))
-            fitted = math.log2(m / u)
-            r = cm / (cm + s.prior_strength)
-            weight = r * fitted + (1 - r) * prior
+            m0 = min(u * 2.0 ** prior, 1.0)
+            if u >= CATCH_ALL_U:  # a disagreement level: never taken as impossible for a true pair
+                m0 = max(m0, M_FLOOR)
+            m = (cm + s.prior_strength * m0) / (nm + s.prior_strength)
+            fitted = math.log2(max(cm, SMOOTHING) / max(nm, 1) / u) if nm else None
+            weight = math.log2(m / u)
         else:
             m = u = fitted = None
             weight = prior

@@ -35,7 +35,7 @@ class Settings:
     # learn m, u and the prior of each partition from its own data (matching/model.py); the weights below
     # are then priors, kept in proportion to how few labelled pairs a level was seen on
     fit_from_data: bool = True
-    # labelled pairs at which a level's fitted weight and its prior count equally
+    # weight of the prior, in labelled pairs (matching/model.py)
     prior_strength: float = 20.0
     # share of the records left after exact IDs that have their person among the province's people:
     # the prior of a candidate pair is log2(match_rate / number of people)

@@ -112,3 +112,81 @@ def test_matching_and_schemas_import_no_dagster():
     code = ("import sys, matching.linker, matching.blocking, matching.comparisons, matching.scoring, schemas, "
             "schemas.validate, zero_dropout.ingest; assert 'dagster' not in sys.modules, 'dagster imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_sibling_id_written_for_the_child_still_finds_the_child():
+    # the twin's valid ID, but every other field is the other child's (different name and birth date)
+    records = [{"citizen_id": make_pid(3), "id_kind": "valid", "id_raw": make_pid(3), "first_name": "วีรยุทธ",
+                "last_name": "บุญมา", "sex": 1, "birth_full_date": dt.date(2010, 11, 25)}]
+    result = _link(records)
+    assert result.links.select("citizen_id", "rule").to_dicts() == [{"citizen_id": make_pid(4), "rule": "fallback_name_birth"}]
+    assert result.review.height == 0  # the conflict is resolved, not queued
+
+
+def _survey_records(rows: list[dict]) -> pl.LazyFrame:
+    base = {"source_file": "survey/55/2567-1/s.csv", "source_sheet": "", "id_kind": "missing", "citizen_id": None,
+            "id_raw": None, "birth_full_date": None, "birth_year_be": None, "birth_month": None, "birth_day": None,
+            "tambon_code": None, "moo": None, "house_no": None}
+    frame = pl.DataFrame([{**base, **r, "source_row": i + 1} for i, r in enumerate(rows)],
+                         schema_overrides={"birth_full_date": pl.Date, "birth_year_be": pl.Int32, "birth_month": pl.Int32,
+                                           "birth_day": pl.Int32, "age": pl.Int16})
+    return normalize_names(frame.lazy(), ["first_name", "last_name"])
+
+
+def test_a_visit_with_no_id_and_an_age_instead_of_a_birth_date_is_linked():
+    # the person of make_pid(4) was born in 2553 BE: 14 during 2567, written as 13 (the visit was before the birthday)
+    rows = [{"first_name": "วีรยุทธ", "last_name": "บุญมา", "sex": 1, "age": 13}]
+    result = link(_people(PEOPLE), _survey_records(rows), source="survey", term=TERM)
+    assert result.links["citizen_id"].to_list() == [make_pid(4)]
+    assert json.loads(result.links["evidence"][0])["age"] == "one_year"
+
+
+def test_every_link_names_the_model_that_scored_it_and_the_model_learns_from_its_partition():
+    from matching.model import LinkageModel
+
+    exact = [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+              "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[4:1004]]
+    # a province whose exports write first names very differently (nicknames) for a third of its records
+    nicknames = [{**r, "first_name": "น้อง" + str(i)} if i % 3 == 0 else r for i, r in enumerate(exact)]
+    plain, nicknamed = _link(exact), _link(nicknames)
+    for result in (plain, nicknamed):
+        assert result.links["model_fingerprint"].unique().to_list() == [result.model.fingerprint]
+        table = result.model.table
+        assert table.filter(pl.col("parameter") == "last_name:exact")["m_pairs"].item() > 500
+    weight = {r.model.fingerprint: r.model.weights["first_name:different"] for r in (plain, nicknamed)}
+    assert plain.model.fingerprint != nicknamed.model.fingerprint
+    assert weight[nicknamed.model.fingerprint] > weight[plain.model.fingerprint] + 3  # disagreement is weaker evidence there
+    prior = LinkageModel.from_settings(Settings(), "moe", 10)
+    assert prior.weights == Settings().weights["moe"]
+
+
+def test_settings_files_are_strict(tmp_path):
+    import pytest
+
+    from matching.settings import load_settings
+
+    for text, word in (('acept_probability = 0.9\n', "acept_probability"),
+                       ('[weights.moe]\n"first_name:exactly" = 3.0\n', "first_name:exactly"),
+                       ('[weights.aid]\n"first_name:exact" = 3.0\n', "aid"),
+                       ('accept_probability = "high"\n', "accept_probability")):
+        path = tmp_path / "m.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=word):
+            load_settings(path)
+    path.write_text('fit_from_data = false\n[weights.survey]\n"age:exact" = 5.0\n', encoding="utf-8")
+    s = load_settings(path)
+    assert not s.fit_from_data and s.weights["survey"]["age:exact"] == 5.0
+
+
+def test_a_twins_id_on_the_other_twins_record_links_to_the_twin_named():
+    records = [{"citizen_id": make_pid(2), "id_kind": "valid", "id_raw": make_pid(2), "first_name": "ณัฐพล",
+                "last_name": "ศรีสุวรรณ", "sex": 1, "birth_full_date": TWIN_DAY},  # twin 1's record, twin 2's ID
+               {"citizen_id": make_pid(3), "id_kind": "valid", "id_raw": make_pid(3), "first_name": "แพรวา",
+                "last_name": "ทองดี", "sex": 2, "birth_full_date": dt.date(2012, 3, 4)}]  # a nickname: the ID stands
+    # and the partition's ordinary records, from which the model learns
+    records += [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+                 "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[4:504]]
+    result = _link(records)
+    assert result.links.sort("source_row").head(2).select("citizen_id", "rule").to_dicts() == [
+        {"citizen_id": make_pid(1), "rule": "fallback_name_birth"}, {"citizen_id": make_pid(3), "rule": "exact_id"}]
+    assert result.review.height == 0

@@ -10,6 +10,7 @@ SUMMARY_TABLES = {
     "summary_by_age_band": "province_code, term, age_band, sex, category",
     "summary_by_nationality": "province_code, term, nationality_group, category",
     "summary_by_reason": "province_code, term, category, reason",
+    "summary_by_pending_review": "province_code, term, amphoe_code, category, pending_review",
 }
 
 COMMON = {
@@ -225,6 +226,8 @@ PARTITION_SUMMARY_COLUMNS = {
     "never_enrolled": "out of school, no MOE record linked in this or any earlier loaded term",
     "dropped_out": "out of school, with an earlier record or only dropped-out / transferred-out / suspended records",
     "central_register": "targeted people in the central house register (status 8)",
+    "pending_review": "out of school, but an MOE record that may be the child's waits in the review queue: possibly "
+                      "in school, awaiting a decision (shown apart in the report and the visit lists)",
     "non_thai_out_of_school": "out-of-school children without Thai nationality",
     "excluded_removed_or_deceased": "cohort people excluded: status 1 (removed or deceased)",
     "excluded_moved_abroad": "cohort people excluded: status 4 (moved abroad)",

@@ -59,6 +59,13 @@ def classify(target: pl.LazyFrame, moe_links: pl.LazyFrame, term: Term) -> pl.La
     ).drop("studying_now", "record_now", "record_before")
 
 
+def mark_pending_review(children: pl.LazyFrame, review: pl.LazyFrame) -> pl.LazyFrame:
+    """``pending_review``: an MOE record that may be this child's waits in the review queue, so the child is
+    possibly in school, awaiting an officer's decision (listed, but shown apart)."""
+    waiting = review.select("citizen_id").unique().with_columns(pl.lit(True).alias("pending_review"))
+    return children.join(waiting, on="citizen_id", how="left").with_columns(pl.col("pending_review").fill_null(False))
+
+
 OUT_OF_SCHOOL_COLUMNS = [
     "province_code", "term", "citizen_id", "category", "amphoe_code", "tambon_code", "moo", "birth_year_be", "age",
     "age_band", "sex", "nationality_group", "central_register", "last_enrolled_term", "last_record_term",
@@ -77,6 +84,7 @@ def summary(classified: pl.DataFrame, cohort_frame: pl.DataFrame) -> dict[str, i
         "never_enrolled": by.get("never_enrolled", 0),
         "dropped_out": by.get("dropped_out", 0),
         "central_register": int(classified["central_register"].sum()),
+        "pending_review": int(classified["pending_review"].sum()) if "pending_review" in classified.columns else 0,
         "non_thai_out_of_school": classified.filter(
             (pl.col("category") != "in_school") & (pl.col("nationality_group") == "non_thai")).height,
     }

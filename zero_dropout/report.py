@@ -234,7 +234,9 @@ def render(d: ReportData) -> str:
         _section("เด็กนอกระบบ ตามประเภทและสัญชาติ", charts.hbar("เด็กนอกระบบ ตามประเภท", by_category),
                  _table(["ประเภท", "กลุ่มสัญชาติ", "จำนวน (คน)"], cat_rows, numeric_from=2),
                  f'<p class="note">ทะเบียนบ้านกลาง: {number(s["central_register"])} คนในกลุ่มเป้าหมาย · '
-                 f'ไม่มีสัญชาติไทยและอยู่นอกระบบ: {number(s["non_thai_out_of_school"])} คน</p>'),
+                 f'ไม่มีสัญชาติไทยและอยู่นอกระบบ: {number(s["non_thai_out_of_school"])} คน · '
+                 f'อาจกำลังเรียนอยู่ รอเจ้าหน้าที่ตรวจสอบระเบียน สพฐ./ศธ. (นับรวมในเด็กนอกระบบ): '
+                 f'{count(t.get("pending_review") or 0)} คน</p>'),
         _section("รายอำเภอ", charts.hbar("เด็กนอกระบบ รายอำเภอ",
                                           [(f"{amphoe_names.get(a, '')} ({a})", v) for a, v in amphoe_totals]),
                  _table(["อำเภอ", CATEGORY_LABELS_TH["never_enrolled"], CATEGORY_LABELS_TH["dropped_out"]], amphoe_rows)),

@@ -112,7 +112,9 @@ def children_to_visit(restricted: Path, province: str, term: Term, amphoe: str |
                    CASE WHEN p.birth_month IS NULL THEN p.birth_year_be::VARCHAR
                         ELSE lpad(coalesce(p.birth_day, 0)::VARCHAR, 2, '0') || '/' || lpad(p.birth_month::VARCHAR, 2, '0')
                              || '/' || p.birth_year_be END AS birth_date_be, o.age, p.house_no,
-                   p.moo, p.address_code, p.house_id, o.amphoe_code, o.tambon_code, o.category_th, o.last_record_term,
+                   p.moo, p.address_code, p.house_id, o.amphoe_code, o.tambon_code,
+                   CASE WHEN o.pending_review THEN o.category_th || ' (อาจกำลังเรียนอยู่: รอเจ้าหน้าที่ตรวจสอบ)'
+                        ELSE o.category_th END AS category_th, o.last_record_term,
                    l.last_school, e.s.found_status AS earlier_found_status, e.s.reason AS earlier_reason,
                    e.s.need AS earlier_need,
                    strftime(e.s.survey_date, '%d/%m/') || (year(e.s.survey_date) + 543) AS earlier_survey_date
