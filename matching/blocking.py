@@ -55,6 +55,11 @@ SURVEY_RULES = (
     *MOE_RULES,
     BlockingRule("house", ("tambon_code", "moo", "house_no"), ("tambon_code", "moo", "house_no")),
     BlockingRule("moo_last_name", ("tambon_code", "moo", "last_name_phonetic"), ("tambon_code", "moo", "last_name_phonetic")),
+    # a digit of the tambon or moo typed wrong still leaves the amphoe and the house number
+    BlockingRule("amphoe_house_last_name", ("amphoe_code", "house_no", "last_name_phonetic"),
+                 ("amphoe_code", "house_no", "last_name_phonetic")),
+    BlockingRule("amphoe_house_first_name", ("amphoe_code", "house_no", "first_name_phonetic"),
+                 ("amphoe_code", "house_no", "first_name_phonetic")),
     _rule("age+names_sound", "birth_year_be", "first_name_phonetic", "last_name_phonetic", record_first="age_birth_years"),
     _rule("age+sex+last_name_sound", "birth_year_be", "sex", "last_name_phonetic", record_first="age_birth_years"),
     _rule("age+sex+first_name_sound", "birth_year_be", "sex", "first_name_phonetic", record_first="age_birth_years"),

@@ -68,20 +68,26 @@ def sex_level() -> pl.Expr:
 
 
 def id_level() -> pl.Expr:
-    return (
-        pl.when(pl.col("id_one_edit")).then(pl.lit("one_edit"))
-        .when(pl.col("r_id_kind") == "valid").then(pl.lit("other_valid_id"))
-        .otherwise(None)
-    )
+    """An ID one typo away from the person's. A valid ID of somebody else is no level: the record's group
+    (a valid ID held elsewhere) has its own prior (matching/model.py), which already says it."""
+    return pl.when(pl.col("id_one_edit")).then(pl.lit("one_edit")).otherwise(None)
 
 
 def address_level() -> pl.Expr:
+    """Where the visit was against where the person is registered. A house number that agrees inside the
+    tambon (another moo) or the amphoe (another tambon, or a tambon code that names no tambon) is what a
+    digit typed wrong in the address code leaves."""
     rt, pt = pl.col("r_tambon_code"), pl.col("p_tambon_code")
+    ra, pa = pl.col("r_amphoe_code"), pl.col("p_amphoe_code")
+    same_house_no = (pl.col("r_house_no") == pl.col("p_house_no")).fill_null(False)
     same_moo = (rt == pt) & (pl.col("r_moo") == pl.col("p_moo"))
     return (
-        pl.when(rt.is_null() | pt.is_null()).then(None)
-        .when(same_moo & (pl.col("r_house_no") == pl.col("p_house_no"))).then(pl.lit("same_house"))
+        pl.when(ra.is_null() | pa.is_null()).then(None)
+        .when(same_moo & same_house_no).then(pl.lit("same_house"))
         .when(same_moo).then(pl.lit("same_moo"))
+        .when((rt == pt) & same_house_no).then(pl.lit("house_number_in_tambon"))
         .when(rt == pt).then(pl.lit("same_tambon"))
+        .when((ra == pa) & same_house_no).then(pl.lit("house_number_in_amphoe"))
+        .when((ra == pa) & rt.is_null()).then(None)  # tambon unknown: no evidence either way
         .otherwise(pl.lit("different"))
     )

@@ -23,9 +23,9 @@ from matching.settings import Settings, load_settings
 from zero_dropout.terms import Term
 
 PERSON_COLUMNS = ["citizen_id", "first_name_norm", "last_name_norm", "birth_year_be", "birth_month", "birth_day",
-                  "birth_full_date", "sex", "tambon_code", "moo", "house_no"]
+                  "birth_full_date", "sex", "amphoe_code", "tambon_code", "moo", "house_no"]
 RECORD_COLUMNS = [*RECORD_KEY, "citizen_id", "id_kind", "id_raw", "first_name_norm", "last_name_norm", "birth_year_be",
-                  "birth_month", "birth_day", "birth_full_date", "sex", "age", "tambon_code", "moo", "house_no",
+                  "birth_month", "birth_day", "birth_full_date", "sex", "age", "amphoe_code", "tambon_code", "moo", "house_no",
                   "school_code", "enrollment_status"]
 LINK_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
                "citizen_id": pl.String, "rule": pl.String, "score": pl.Float64, "evidence": pl.String,

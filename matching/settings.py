@@ -58,7 +58,7 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
         "birth_date:exact": 12.96, "birth_date:day_month_swapped": 6.6, "birth_date:one_day_off": 4.07,
         "birth_date:same_year_month": 1.78, "birth_date:same_year": -1.64, "birth_date:different": -12.59,
         "sex:agree": 1.0, "sex:disagree": -6.0,
-        "id:one_edit": 12.0, "id:other_valid_id": -4.22,
+        "id:one_edit": 12.0,
     },
     "survey": {
         "first_name:exact": 9.04, "first_name:close": 8.47, "first_name:fuzzy": 2.68, "first_name:phonetic": -0.81,
@@ -69,8 +69,11 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
         "birth_date:same_year_month": 1.01, "birth_date:same_year": -2.81, "birth_date:different": -12.14,
         "age:exact": 4.46, "age:one_year": -2.0, "age:different": -10.07,
         "sex:agree": 1.0, "sex:disagree": -6.0,
-        "id:one_edit": 12.0, "id:other_valid_id": -0.01,
+        "id:one_edit": 12.0,
         "address:same_house": 15.26, "address:same_moo": 4.92, "address:same_tambon": -5.78, "address:different": -12.92,
+        # not calibrated (the default noise has no address typos): a house number agreeing in another moo or
+        # tambon of the same amphoe is a typo in the code far more often than chance; the model fits them
+        "address:house_number_in_tambon": 6.0, "address:house_number_in_amphoe": 4.0,
     },
 }
 

@@ -53,6 +53,7 @@ def date_parts(prefix: str) -> tuple[str, ...]:
 
 
 ADDRESS_PARTS = ("address_code", "address_province", "amphoe_code", "tambon_code", "moo")
+TAMBON_PARTS = ("address_code", "tambon_code", "moo")  # a code naming no tambon may still name its amphoe
 
 
 def required(column: str, label: str | None = None) -> Rule:

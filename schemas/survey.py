@@ -10,7 +10,7 @@ import polars as pl
 
 from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import (
-    ADDRESS_PARTS, Rule, address_form, birth_date_rules, date_parts, max_chars, repairable, required, tambon_exists,
+    ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, max_chars, repairable, required, tambon_exists,
 )
 
 
@@ -34,7 +34,8 @@ def rules(folder_province: str | None = None) -> list[Rule]:
         *repairable(birth_date_rules(), *date_parts("birth")),
         *repairable(birth_date_rules("survey", "survey_date"), *date_parts("survey")),
         *repairable(Rule("age", "plausible_age", lambda: pl.col("age").is_between(0, 30).fill_null(True), "age must be 0-30"), "age"),
-        *repairable([address_form(), tambon_exists(), Rule(
+        *repairable(tambon_exists(), *TAMBON_PARTS),
+        *repairable([address_form(), Rule(
             "address_code", "province_matches_folder",
             lambda: (pl.col("address_province") == folder_province).fill_null(True) if folder_province else pl.lit(True),
             f"address in another province than the folder's ({folder_province})")], *ADDRESS_PARTS),
