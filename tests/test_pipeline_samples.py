@@ -159,3 +159,28 @@ def test_term_to_term_transitions_follow_every_child_once(sample_warehouse, samp
     assert overlap >= 0.95 * returned.height and overlap >= 0.95 * got.height
     analyst = _table(sample_warehouse, "summary_by_transition", db="analyst")
     assert analyst.filter(~pl.col("suppressed"))["children"].min() >= 5
+
+
+def test_children_whose_possible_record_waits_for_review_are_marked_and_counted(sample_warehouse):
+    oos = _table(sample_warehouse, "out_of_school")
+    review = _table(sample_warehouse, "review_queue").filter(pl.col("source") == "moe")
+    waiting = oos.join(review.select("province_code", "term", "citizen_id").unique(),
+                       on=["province_code", "term", "citizen_id"], how="semi")
+    assert oos["pending_review"].sum() == waiting.height  # exactly the listed children with a queued MOE pair
+    summary = _table(sample_warehouse, "partition_summary").sort("province_code", "term")
+    counted = oos.group_by("province_code", "term").agg(pl.col("pending_review").sum()).sort("province_code", "term")
+    assert summary["pending_review"].to_list() == counted["pending_review"].to_list()
+    by_amphoe = _table(sample_warehouse, "summary_by_pending_review", db="analyst")
+    assert set(by_amphoe.columns) >= {"amphoe_code", "category", "pending_review", "children", "suppressed"}
+
+
+def test_the_fitted_linkage_model_is_published_and_named_on_every_link(sample_warehouse):
+    links = _table(sample_warehouse, "record_links")
+    model = _table(sample_warehouse, "linkage_model")
+    assert links["model_fingerprint"].null_count() == 0
+    per_partition = model.select("province_code", "term", "source", "fingerprint").unique()
+    assert links.select("province_code", "term", "source", pl.col("model_fingerprint").alias("fingerprint")).unique().join(
+        per_partition, on=["province_code", "term", "source", "fingerprint"], how="anti").height == 0
+    moe = model.filter((pl.col("source") == "moe") & (pl.col("parameter") == "first_name:exact"))
+    assert (moe["m_pairs"] > 1000).all()  # learnt from each partition's exact-ID links
+    assert _table(sample_warehouse, "linkage_model", db="analyst").height == model.height

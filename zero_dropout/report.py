@@ -115,6 +115,12 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
                 "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
                 "OR (source = 'survey' AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
                 params=[province, str(term), province, str(term)]).pl()
+        if "data_issue_summary" in tables:
+            health["data_issues"] = con.sql(
+                "SELECT source, \"column\", \"check\", sum(rows_kept) AS rows FROM data_issue_summary "
+                "WHERE (source = 'moe' AND term = ?) OR (source = 'survey' AND province_code = ? AND term = ?) "
+                "GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
+                params=[str(term), province, str(term)]).pl()
         if "ingest_summary" in tables:
             health["ingest"] = con.sql(
                 "SELECT source, outcome, sum(files) AS files, sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted, "
@@ -225,6 +231,12 @@ def render(d: ReportData) -> str:
             ["แหล่งข้อมูล", "คอลัมน์", "การตรวจ", "แถว"],
             [[SOURCE_TH.get(r["source"], r["source"]), r["column"], r["check"], count(r["rows"])]
              for r in quarantine.iter_rows(named=True)], numeric_from=3))
+    issues = d.health.get("data_issues")
+    if issues is not None and issues.height:
+        health_parts.append("<h3>แถวที่รับไว้ แต่บางช่องใช้ไม่ได้ (ตั้งเป็นค่าว่าง)</h3>" + _table(
+            ["แหล่งข้อมูล", "คอลัมน์", "การตรวจ", "แถว"],
+            [[SOURCE_TH.get(r["source"], r["source"]), r["column"], r["check"], count(r["rows"])]
+             for r in issues.iter_rows(named=True)], numeric_from=3))
 
     body = [
         f'<header><h1>รายงานเด็กและเยาวชนนอกระบบการศึกษา จังหวัด{escape(province_name)}</h1>'
