@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from zero_dropout.standardize import FIRST_IN_FILE
-from schemas.rules import Rule, birth_date_rules, date_parts, max_chars, repairable, required
+from schemas.rules import Rule, birth_date_rules, date_parts, max_chars, readable_text, repairable, required
 from zero_dropout import areas
 
 AFFILIATIONS = ("10", "11", "12", "13", "14", "30", "31", "55", "56", "57", "58", "70")
@@ -18,6 +18,7 @@ AFFILIATIONS = ("10", "11", "12", "13", "14", "30", "31", "55", "56", "57", "58"
 def rules() -> list[Rule]:
     provinces = sorted(areas.province_codes())
     return [
+        readable_text(),
         *repairable(birth_date_rules(), *date_parts("birth")),
         Rule("student_id", "identity_present",
              lambda: (pl.col("id_kind") != "missing") | (pl.col("first_name").is_not_null() & pl.col("birth_year_be").is_not_null()),

@@ -6,13 +6,14 @@ from __future__ import annotations
 import polars as pl
 
 from zero_dropout.standardize import FIRST_IN_FILE
-from schemas.rules import Rule, address_form, birth_date_rules, max_chars, required, tambon_exists
+from schemas.rules import Rule, address_form, birth_date_rules, max_chars, readable_text, required, tambon_exists
 
 PERSON_STATUSES = (0, 1, 4, 8, 9, 11, 12)
 
 
 def rules(folder_province: str) -> list[Rule]:
     return [
+        readable_text(),
         required("citizen_id"),
         Rule("citizen_id", "not_g_code", lambda: pl.col("id_kind") != "gcode",
              "a G-code belongs to MOE students without a Thai ID, never to the registry"),

@@ -56,6 +56,14 @@ ADDRESS_PARTS = ("address_code", "address_province", "amphoe_code", "tambon_code
 TAMBON_PARTS = ("address_code", "tambon_code", "moo")  # a code naming no tambon may still name its amphoe
 
 
+def readable_text() -> Rule:
+    from zero_dropout.standardize import FIELD_MAX_CHARS, READABLE
+
+    return Rule(READABLE, "readable_text", lambda: pl.col(READABLE),
+                f"a field holds bytes that are not text in the file's encoding, a control character, or more than "
+                f"{FIELD_MAX_CHARS} characters")
+
+
 def required(column: str, label: str | None = None) -> Rule:
     return Rule(label or column, "required", lambda: pl.col(column).is_not_null(), f"{label or column} must be present")
 

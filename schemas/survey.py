@@ -10,7 +10,8 @@ import polars as pl
 
 from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import (
-    ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, max_chars, repairable, required, tambon_exists,
+    ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, max_chars, readable_text, repairable,
+    required, tambon_exists,
 )
 
 
@@ -21,6 +22,7 @@ def _known(column: str, words: str) -> Rule:
 
 def rules(folder_province: str | None = None) -> list[Rule]:
     return [
+        readable_text(),
         required("survey_id"), max_chars("survey_id"),
         Rule("survey_id", "unique_in_file", lambda: pl.col(FIRST_IN_FILE) | pl.col("survey_id").is_null(),
              "survey_id repeats an earlier row of the file"),

@@ -232,3 +232,27 @@ def test_registry_rows_stay_strict(tmp_path):
     f = drop(tmp_path, "registry/55/r.csv", csv_text(REGISTRY_HEADER, [registry_row(1, address="55999901")]))
     result = ingest([f], "registry", province="55")
     assert result.accepted.height == 0 and result.issues.height == 0
+
+
+MOE_OPTIONAL = {
+    "birthdate": ("31/02/2560", "birth_full_date", "birth_date:real_day"),
+    "school_id": ("10550", "school_code", "school_code:ten_digits"),
+    "affiliation": ("99", "affiliation", "affiliation:known_affiliation"),
+    "school_province": ("00", "school_province", "school_province:known_province"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(MOE_OPTIONAL))
+def test_an_moe_record_with_a_valid_id_is_kept_when_an_optional_field_is_unusable(tmp_path, field):
+    from inbox_builder import MOE_HEADER, csv_text, moe_row
+
+    written, column, issue = MOE_OPTIONAL[field]
+    header = MOE_HEADER.split("|")
+    values = dict(zip(header, moe_row(1).split("|")))
+    values[field] = written
+    f = drop(tmp_path, "moe/2567-1/m.csv", csv_text(MOE_HEADER, ["|".join(values[h] for h in header)]))
+    result = ingest([f], "moe", term="2567-1")
+    assert result.quarantine.height == 0 and result.accepted.height == 1
+    row = result.accepted.row(0, named=True)
+    assert row[column] is None and row["data_issues"] == [issue] and row["citizen_id"] == make_pid(1)
+    assert row["enrollment_status_canonical"] == "studying"

@@ -146,7 +146,7 @@ def test_a_20_mb_line_is_quarantined_and_its_raw_copy_is_cut(tmp_path):
     huge = "ก" * (20 * 1024 * 1024 // 3)
     rows = [registry_row(1), registry_row(2, fname=huge), registry_row(3)]
     result = _registry(tmp_path, "big.csv", csv_text(REGISTRY_HEADER, rows))
-    assert _quarantined(result) == {(2, "first_name", "at_most_100_characters")}
+    assert _quarantined(result) == {(2, "first_name", "at_most_100_characters"), (2, "all_fields", "readable_text")}
     assert result.quarantine["raw_values"].str.len_chars().max() < 10_000
     assert result.accepted.height == 2
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,16 +106,26 @@ class IngestCache:
         os.replace(tmp, self.root / f"{key}.json")  # written last: its presence means the entry is whole
 
 
+def unreadable(err: BaseException) -> str:
+    """Why a file could not be read, without any value from it: the error's class and its message with
+    every run of 5 or more digits and every Thai word masked, cut to 200 characters."""
+    text = re.sub(r"[0-9]{5,}", "#####", str(err).splitlines()[0] if str(err) else "")
+    text = re.sub(r"[\u0e00-\u0e7f]+", "…", text)[:200]
+    return f"could not be read ({type(err).__name__}: {text}); the file was left out, the rest of the run goes on"
+
+
 def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
     """Read, standardise and validate one file (lineage columns are added by the caller)."""
     spec = contract.sources[source]
     table = read_table(f.path, f.rel, spec)
-    raw = table.frame.with_columns(standardize.first_in_file(source).alias(standardize.FIRST_IN_FILE))
+    fields = [c for c in table.frame.columns if c not in ("source_sheet", "source_row")]
+    raw = table.frame.with_columns(standardize.first_in_file(source).alias(standardize.FIRST_IN_FILE),
+                                   standardize.readable(fields).alias(standardize.READABLE))
     goods, bads, issues, rows_in = [], [], [], 0
     for chunk in raw.iter_slices(CHUNK_ROWS):  # bounded memory: standardise and validate a chunk at a time
         frame = STANDARDIZERS[source](chunk.lazy(), contract).collect()
-        part = validate(frame, source, chunk.drop(standardize.FIRST_IN_FILE), province)
-        goods.append(part.accepted.drop(standardize.FIRST_IN_FILE, *DERIVED_FLAGS, strict=False))
+        part = validate(frame, source, chunk.drop(standardize.FIRST_IN_FILE, standardize.READABLE), province)
+        goods.append(part.accepted.drop(standardize.FIRST_IN_FILE, standardize.READABLE, *DERIVED_FLAGS, strict=False))
         bads.append(part.quarantine)
         issues.append(part.issues)
         rows_in += part.rows_in
@@ -175,6 +186,10 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
                 good, bad, issue, meta = _read_one(f, source, province, contract)
             except FileRefused as refusal:
                 file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
+                                           rows_quarantined=0))
+                continue
+            except Exception as err:  # noqa: BLE001  (any other failure refuses this file, never the run)
+                file_rows.append(_file_row(source, f, digest, "refused", unreadable(err), rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
                 continue
             if cache:

@@ -113,6 +113,33 @@ def _finish(frame: pl.DataFrame, mapping: dict[str, str], sheet: str | None) -> 
     )
 
 
+def _has_utf8_thai_line(sample: bytes) -> bool:
+    """A line that is valid UTF-8 and holds Thai letters (Windows-874 text almost never decodes so)."""
+    for line in sample.split(b"\n")[:-1]:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if any("\u0e00" <= ch <= "\u0e7f" for ch in text):
+            return True
+    return False
+
+
+def _mixed_lines_to_utf8(data: bytes) -> bytes:
+    """UTF-8 bytes for a file whose lines are UTF-8 or Windows-874 (mixed by a merge of two exports)."""
+    out = []
+    for line in data.split(b"\n"):
+        try:
+            line.decode("utf-8")
+            out.append(line)
+        except UnicodeDecodeError:
+            try:
+                out.append(line.decode("cp874").encode("utf-8"))
+            except UnicodeDecodeError:
+                out.append(line.decode("utf-8", errors="replace").encode("utf-8"))
+    return b"\n".join(out)
+
+
 def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     size = path.stat().st_size
     if size == 0:
@@ -132,8 +159,11 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
         raise FileRefused(rel, f"duplicated header names {dupes}: each column needs its own name")
     if encoding == "utf-8" or encoding == "utf-8-sig":
         source: Path | io.BytesIO = path
+    elif _has_utf8_thai_line(sample):  # rows of two exports merged: some UTF-8, some Windows-874
+        encoding = "utf-8 and cp874 mixed"
+        source = io.BytesIO(_mixed_lines_to_utf8(path.read_bytes()))
     else:  # polars reads UTF-8 only: transcode once
-        source = io.BytesIO(path.read_bytes().decode(encoding, errors="strict").encode("utf-8"))
+        source = io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8"))
     def parse(enc: str) -> pl.DataFrame:
         return pl.read_csv(source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
                            encoding=enc, truncate_ragged_lines=True, raise_if_empty=False)
@@ -141,7 +171,10 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     try:
         frame = parse("utf8")
     except (pl.exceptions.ComputeError, UnicodeDecodeError):
-        # a file cut in the middle of a character: read on, the damaged row fails its checks
+        # bytes that are not UTF-8 past the sample: rows written in TIS-620 / Windows-874 inside a UTF-8
+        # file are transcoded line by line; a line that is neither (a file cut inside a character) keeps
+        # U+FFFD and fails its row check
+        source = io.BytesIO(_mixed_lines_to_utf8(path.read_bytes()))
         try:
             frame = parse("utf8-lossy")
         except pl.exceptions.ComputeError as err:
@@ -192,10 +225,47 @@ def _read_parquet(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     except Exception as err:  # noqa: BLE001
         raise FileRefused(rel, f"not a readable Parquet file ({type(err).__name__})") from None
     mapping, unknown = map_headers(columns, spec, rel)
-    frame = lf.select(list(mapping)).collect()
+    try:
+        frame = lf.select(list(mapping)).collect()
+    except pl.exceptions.PolarsError:  # text that is not UTF-8: read the bytes, decode what can be decoded
+        frame = _parquet_as_bytes(path, list(mapping))
     if frame.height == 0:
         raise FileRefused(rel, "no data rows")
-    return RawTable(_finish(frame, mapping, None), "parquet", unknown_columns=unknown)
+    return RawTable(_finish(_as_text(frame), mapping, None), "parquet", unknown_columns=unknown)
+
+
+def _parquet_as_bytes(path: Path, columns: list[str]) -> pl.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=columns)
+    cols = {}
+    for name in columns:
+        col = table.column(name)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.binary()) if pa.types.is_string(col.type) else col.cast(pa.large_binary())
+        cols[name] = col
+    return pl.from_arrow(pa.table(cols))
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text: nested values as JSON, bytes decoded as UTF-8 (U+FFFD where they are not)."""
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Binary:
+            values = frame[name].to_list()
+            out.append(pl.Series(name, [v.decode("utf-8", errors="replace") if v is not None else None for v in values],
+                                 dtype=pl.String))
+        elif isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+            as_json = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+            out.append(frame.select(pl.when(col.is_null()).then(None).otherwise(as_json).alias(name)).to_series())
+        elif dtype == pl.Object or dtype == pl.Null:
+            out.append(frame.select(col.cast(pl.String, strict=False)).to_series() if dtype == pl.Null
+                       else pl.Series(name, [None if v is None else str(v) for v in frame[name].to_list()], dtype=pl.String))
+        else:
+            out.append(frame[name])
+    return pl.DataFrame(out)
 
 
 def read_table(path: Path, rel: str, spec: SourceSpec) -> RawTable:

@@ -15,6 +15,16 @@ from zero_dropout.terms import with_partial_date
 from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number
 
 FIRST_IN_FILE = "first_in_file"
+READABLE = "all_fields"  # false where a raw field holds no text (bytes of another encoding, control characters)
+FIELD_MAX_CHARS = 2000  # no field of any source is longer; a longer one is not data
+
+
+def readable(fields: list[str]) -> pl.Expr:
+    """True where every raw field is text: no U+FFFD (bytes that were not text in the file's encoding),
+    no NUL or other control character, none over FIELD_MAX_CHARS characters."""
+    bad = [pl.col(c).str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]").fill_null(False)
+           | (pl.col(c).str.len_chars() > FIELD_MAX_CHARS).fill_null(False) for c in fields]
+    return ~pl.any_horizontal(bad) if bad else pl.lit(True)
 
 
 def first_in_file(source: str) -> pl.Expr:
