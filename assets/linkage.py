@@ -67,6 +67,12 @@ LINK_RATE_CHECK = "moe_link_rate_stable"
 MAX_LINK_RATE_DROP = 0.10  # a fall of 10 points in the target's link rate against the previous term stops the load
 
 
+def link_rate_stable(rate: float, previous: float | None) -> bool:
+    """A broken or incomplete MOE export looks like thousands of new dropouts: the target's link rate may not
+    fall by more than MAX_LINK_RATE_DROP against the previous term loaded."""
+    return previous is None or rate >= previous - MAX_LINK_RATE_DROP
+
+
 @dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
                 dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
@@ -87,22 +93,30 @@ def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mat
         result.links.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi").collect()
     partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
     links = result.links.join(detail, on=RECORD_KEY, how="left").with_columns(partition)
-    paths.staging.write(links, "links", "moe_links", province, term)
-    paths.staging.write(result.review.with_columns(partition), "links", "moe_review", province, term)
-    paths.staging.write(result.model.table.with_columns(partition), "links", "moe_model", province, term)
     target = paths.staging.scan("target", "population", province, term).filter("in_target")
     n_target = target.select(pl.len()).collect().item()
     linked = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
     meta = _link_metadata(result, linked, n_target, started)
     meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
     rate = meta["target_link_rate"]
-    paths.staging.write(pl.DataFrame({"term": [term], "target_link_rate": [rate]}), "links", "moe_link_rate", province, term)
     earlier = [t for t in paths.staging.terms_of("links", "moe_link_rate", province) if t < term]
     previous = paths.staging.scan("links", "moe_link_rate", province, earlier[-1]).collect()["target_link_rate"][0] if earlier else None
-    passed = previous is None or rate >= previous - MAX_LINK_RATE_DROP
+    passed = link_rate_stable(rate, previous)
+    # published only when the blocking check passed: a failed partition keeps its last good version, which
+    # the warehouse load reads as before (it never sees links that the check rejected)
+    if passed:
+        paths.staging.write(links, "links", "moe_links", province, term)
+        paths.staging.write(result.review.with_columns(partition), "links", "moe_review", province, term)
+        paths.staging.write(result.model.table.with_columns(partition), "links", "moe_model", province, term)
+        paths.staging.write(pl.DataFrame({"term": [term], "target_link_rate": [rate]}), "links", "moe_link_rate", province, term)
+    else:
+        context.log.warning(f"province {province} term {term}: MOE link rate {rate} fell more than {MAX_LINK_RATE_DROP} "
+                            f"below {previous}; not published, the last good version stays in use")
+    meta["published"] = passed
     check = dg.AssetCheckResult(check_name=LINK_RATE_CHECK, passed=passed, metadata={
         "target_link_rate": rate, "previous_term": earlier[-1] if earlier else "none",
-        "previous_link_rate": previous if previous is not None else -1.0})
+        "previous_link_rate": previous if previous is not None else -1.0,
+        "published": passed})
     return dg.MaterializeResult(metadata=meta, check_results=[check])
 
 

@@ -161,12 +161,14 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
     ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
                                   pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
-    # only a link whose first name differs can be a conflict: compare just those in full. A first name that
-    # really differs (not a misspelling) with a birth date that differs too is a strong conflict (the ID was
-    # typed for somebody else: review unless stage 2 finds the record's person); any other first-name
-    # difference is weak (a misspelling, a nickname, or a twin's ID on the other twin's record): the exact
-    # link stands unless stage 2 links the record to somebody else with its full margin
-    suspicious = (pl.col("r_first") != pl.col("p_first")).fill_null(True)
+    # only a link whose first name or birth date differs can be a conflict: compare just those in full. A
+    # first name that really differs (not a misspelling) with a birth date that differs too is a strong
+    # conflict (the ID was typed for somebody else: review unless stage 2 finds the record's person); any
+    # other difference is weak (a misspelling, a nickname, a birth-date slip, or a sibling's or twin's ID on
+    # the other child's record): the exact link stands unless stage 2 links the record to somebody else
+    # with its full margin
+    suspicious = ((pl.col("r_first") != pl.col("p_first")).fill_null(True)
+                  | (pl.col("r_birth") != pl.col("p_birth")).fill_null(True))
     exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
     suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
     checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),

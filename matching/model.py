@@ -10,9 +10,11 @@ A Fellegi-Sunter weight is log2(m/u) of a comparison level:
 - The calibrated defaults of ``matching/settings.py`` are the priors, as a Dirichlet prior on m:
   ``m = (n_level + k * m0) / (n + k)`` with ``m0 = u * 2^prior_weight`` (the m the prior weight implies
   at this partition's u) and ``k = prior_strength``. A partition with few exact links links as before;
-  one with many follows its own data. For a disagreement level (one most random pairs show) ``m0`` is
-  at least M_FLOOR: whatever a generator or an earlier province showed, a real export gets any field
-  wrong now and then, so no disagreement is taken as impossible for a true pair.
+  one with many follows its own data. A level no labelled pair showed keeps its prior weight (its
+  absence bounds m by about 1/n, which says little when u is as small). The prior of a disagreement
+  level (one most random pairs show) is at least log2(M_FLOOR / u): whatever a generator or an earlier
+  province showed, a real export gets any field wrong now and then, so no disagreement is taken as
+  impossible for a true pair.
 - The prior odds of a candidate pair, log2(lambda / people), take lambda (the share of records whose
   person is in the province) from the records with a valid ID: how many of them are the province's.
   A national MOE record whose *valid* ID no one of the province holds is another province's child
@@ -106,14 +108,16 @@ def _assemble(source: str, priors: dict[str, float], m_counts: dict[str, dict[st
         levels = [k.split(":", 1)[1] for k in priors if k.startswith(field + ":")]
         cm, nm = m_counts.get(field, {}).get(level, 0), m_totals.get(field, 0)
         cu, nu = u_counts.get(field, {}).get(level, 0), u_totals.get(field, 0)
-        if nu:
+        if nm and nu:
             u = (cu + SMOOTHING) / (nu + SMOOTHING * len(levels))
-            m0 = min(u * 2.0 ** prior, 1.0)
-            if u >= CATCH_ALL_U:  # a disagreement level: never taken as impossible for a true pair
-                m0 = max(m0, M_FLOOR)
+            fitted = math.log2(max(cm, SMOOTHING) / nm / u)
+            # a disagreement level: never taken as impossible for a true pair
+            floored = max(prior, math.log2(M_FLOOR / u)) if u >= CATCH_ALL_U else prior
+            m0 = min(u * 2.0 ** floored, 1.0)
             m = (cm + s.prior_strength * m0) / (nm + s.prior_strength)
-            fitted = math.log2(max(cm, SMOOTHING) / max(nm, 1) / u) if nm else None
-            weight = math.log2(m / u)
+            # a level no labelled pair showed keeps its prior: absence among n pairs bounds m by about 1/n,
+            # which says little when u is as small
+            weight = math.log2(m / u) if cm else floored
         else:
             m = u = fitted = None
             weight = prior

@@ -113,7 +113,9 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
                 if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
                     reasons.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
                 elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
-                    reasons.append(f"check {event.event_specific_data.check_name} failed")
+                    kept = event.event_specific_data.metadata.get("published")
+                    reasons.append(f"check {event.event_specific_data.check_name} failed"
+                                   + ("; the partition kept its last good version" if kept is not None and not kept.value else ""))
             raise RunFailed(f"{job} {label} failed: " + ("; ".join(reasons) or "see the Dagster event log"))
         progress(f"[{step}/{p.steps}] {job} {label} done in {time.perf_counter() - started:.1f} s")
 

@@ -56,3 +56,37 @@ def test_dagster_dev_serves_the_asset_graph_on_loopback_and_stops_cleanly(tmp_pa
         assert {"registry_people", "moe_students", "survey_responses", "target_population", "moe_links", "survey_links",
                 "out_of_school_children", "restricted_warehouse", "analyst_warehouse", "province_report"} <= keys
     assert stopped.cleanly, "dagster dev did not stop on SIGTERM"
+
+
+def _province_rows(warehouse, province: str) -> dict[str, str]:
+    con = duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True)
+    try:
+        return {t: con.sql(f"SELECT * FROM {t} WHERE province_code = '{province}' ORDER BY ALL").pl().write_csv()
+                for t in ("out_of_school", "record_links", "review_queue", "partition_summary", "linkage_model")}
+    finally:
+        con.close()
+
+
+def test_a_partition_whose_blocking_check_fails_keeps_its_last_good_version(tmp_path, samples):
+    import shutil
+
+    from pipelines.runner import RunFailed
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    warehouse = tmp_path / "w"
+    args = dict(pseudonym_key="k", progress=lambda _: None)
+    run(inbox, warehouse, **args)
+    good = _province_rows(warehouse, "40")
+    staged = sorted((p, p.stat().st_mtime_ns) for p in (warehouse / "staging" / "links").rglob("province=40/term=2567-1/moe_*"))
+    assert len(staged) == 4  # links, review, model, link rate
+    other = next((inbox / "moe" / "2567-1").glob("*other_affiliations*"))
+    moved = tmp_path / other.name
+    other.rename(moved)  # an incomplete national export: thousands of children look out of school
+    lines: list[str] = []
+    with pytest.raises(RunFailed, match="moe_link_rate_stable failed; the partition kept its last good version"):
+        run(inbox, warehouse, pseudonym_key="k", progress=lines.append)
+    assert sorted((p, p.stat().st_mtime_ns) for p in (warehouse / "staging" / "links").rglob("province=40/term=2567-1/moe_*")) == staged
+    moved.rename(other)
+    run(inbox, warehouse, provinces=["55"], **args)  # another province's run loads the warehouse again
+    assert _province_rows(warehouse, "40") == good
