@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from matching.settings import Settings
 
@@ -23,26 +23,43 @@ def name_similarity(left: pl.Series, right: pl.Series) -> pl.Series:
     return pl.Series(scores, dtype=pl.Float32).set(~both, None) if (~both).any() else pl.Series(scores, dtype=pl.Float32)
 
 
+def edit_distance(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Levenshtein distance per Thai character of two equal-length string columns (null where either is null).
+
+    Jaro-Winkler misses a dropped first letter ("ชญา" / "ธัชญา" score 0): its matching window is too
+    narrow for a shift at the start of a short name. Two edits or fewer catch it."""
+    both = left.is_not_null() & right.is_not_null()
+    d = process.cpdist(left.fill_null("").to_list(), right.fill_null("").to_list(), scorer=Levenshtein.distance, workers=-1)
+    out = pl.Series(d, dtype=pl.Int32)
+    return out.set(~both, None) if (~both).any() else out
+
+
 def name_level(field: str, s: Settings) -> pl.Expr:
     sim, rec, per = pl.col(f"{field}_sim"), pl.col(f"r_{field}_norm"), pl.col(f"p_{field}_norm")
     phon = pl.col(f"r_{field}_phonetic") == pl.col(f"p_{field}_phonetic")
+    few_edits = (pl.col(f"{field}_edits") <= 2) & (pl.min_horizontal(rec.str.len_chars(), per.str.len_chars()) >= 3)
     return (
         pl.when(rec.is_null() | per.is_null()).then(None)
         .when(rec == per).then(pl.lit("exact"))
         .when(sim >= s.name_close).then(pl.lit("close"))
-        .when(sim >= s.name_fuzzy).then(pl.lit("fuzzy"))
+        .when((sim >= s.name_fuzzy) | few_edits.fill_null(False)).then(pl.lit("fuzzy"))
         .when(phon.fill_null(False)).then(pl.lit("phonetic"))
         .otherwise(pl.lit("different"))
     )
 
 
 def birth_level() -> pl.Expr:
+    """Birth dates; a registry date known only in part (day or month 00, or a year alone) that agrees as far
+    as it is known is its own level (``known_parts_agree``), not a slip."""
     r, p = pl.col("r_birth_full_date"), pl.col("p_birth_full_date")
     ry, py = pl.col("r_birth_year_be"), pl.col("p_birth_year_be")
     rm, pm = pl.col("r_birth_month"), pl.col("p_birth_month")
+    rd, pd = pl.col("r_birth_day"), pl.col("p_birth_day")
+    partial = p.is_null() & (ry == py) & (pm.is_null() | (rm == pm)) & (pd.is_null() | (rd == pd))
     return (
         pl.when(ry.is_null() | py.is_null()).then(None)
         .when(r.is_not_null() & (r == p)).then(pl.lit("exact"))
+        .when(partial.fill_null(False)).then(pl.lit("known_parts_agree"))
         .when(r.is_not_null() & (pl.col("r_birth_swapped") == p)).then(pl.lit("day_month_swapped"))
         .when(r.is_not_null() & p.is_not_null() & ((r - p).abs() == pl.duration(days=1))).then(pl.lit("one_day_off"))
         .when((ry == py) & (rm == pm)).then(pl.lit("same_year_month"))
@@ -67,10 +84,21 @@ def sex_level() -> pl.Expr:
     return pl.when(r.is_null() | p.is_null()).then(None).when(r == p).then(pl.lit("agree")).otherwise(pl.lit("disagree"))
 
 
+def id_edits(written: pl.Series, person: pl.Series) -> pl.Series:
+    """Optimal-string-alignment distance between the 13-digit ID as written and the person's ID: 1 is one
+    digit substitution or one adjacent transposition (null where the record has no 13-digit ID)."""
+    usable = written.str.contains(r"^[0-9]{13}$").fill_null(False) & person.is_not_null()
+    d = process.cpdist(written.fill_null("").to_list(), person.fill_null("").to_list(), scorer=OSA.distance, workers=-1)
+    out = pl.Series(d, dtype=pl.Int32)
+    return out.set(~usable, None) if (~usable).any() else out
+
+
 def id_level() -> pl.Expr:
-    """An ID one typo away from the person's. A valid ID of somebody else is no level: the record's group
-    (a valid ID held elsewhere) has its own prior (matching/model.py), which already says it."""
-    return pl.when(pl.col("id_one_edit")).then(pl.lit("one_edit")).otherwise(None)
+    """An ID one typo away from the person's, whether its check digit failed (found by blocking) or the typo
+    made another valid ID. A valid ID of somebody else is no level: the record's group (a valid ID held
+    elsewhere) has its own prior (matching/model.py), which already says it."""
+    near = pl.col("id_one_edit") | (pl.col("id_edits") == 1).fill_null(False)
+    return pl.when(near).then(pl.lit("one_edit")).otherwise(None)
 
 
 def address_level() -> pl.Expr:

@@ -17,7 +17,7 @@ import polars as pl
 from matching import comparisons as cmp
 from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs
 from matching.features import with_features
-from matching.model import M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
+from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score
 from matching.settings import Settings, load_settings
 from zero_dropout.terms import Term
@@ -79,13 +79,18 @@ def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame
     return pairs.join(r, on=RECORD_KEY).join(p, on="citizen_id")
 
 
-def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool) -> pl.DataFrame:
+def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
+    """Comparison levels of every pair; ``ids=False`` leaves out the ID level (the model does not learn it)."""
     pairs = pairs.with_columns(
         cmp.name_similarity(pairs["r_first_name_norm"], pairs["p_first_name_norm"]).alias("first_name_sim"),
         cmp.name_similarity(pairs["r_last_name_norm"], pairs["p_last_name_norm"]).alias("last_name_sim"),
+        cmp.edit_distance(pairs["r_first_name_norm"], pairs["p_first_name_norm"]).alias("first_name_edits"),
+        cmp.edit_distance(pairs["r_last_name_norm"], pairs["p_last_name_norm"]).alias("last_name_edits"),
+        *([cmp.id_edits(pairs["r_id_raw"], pairs["citizen_id"]).alias("id_edits")] if ids else []),
     )
     levels = [cmp.name_level("first_name", s).alias("first_name_level"), cmp.name_level("last_name", s).alias("last_name_level"),
-              cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"), cmp.id_level().alias("id_level")]
+              cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"),
+              *([cmp.id_level().alias("id_level")] if ids else [])]
     if survey:
         levels += [cmp.age_level(term.year_be).alias("age_level"), cmp.address_level().alias("address_level")]
     return pairs.with_columns(levels)
@@ -94,6 +99,12 @@ def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool) -> pl.D
 def _empty(schema: dict) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
+
+# how well a first name agrees (exact 4 .. different 0), and whether a birth date agrees
+FIRST_NAME_RANK = pl.col("first_name_level").replace_strict(
+    {"exact": 4, "close": 3, "fuzzy": 2, "phonetic": 1, "different": 0}, default=0, return_dtype=pl.Int8)
+BIRTH_AGREES = pl.col("birth_date_level").is_in(AGREEING["birth_date"]).fill_null(False)
+TWIN_KEY = [*RECORD_KEY, "p_birth_full_date", "p_last_name_norm"]
 
 FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "valid_elsewhere"]
 
@@ -126,13 +137,13 @@ def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFra
     plain = [pl.lit("random").alias("blocked_by"), pl.lit(False).alias("id_one_edit")]
     labelled_keys = sample_rows(exact_ok.select(*RECORD_KEY, "citizen_id"), M_SAMPLE)
     labelled = _compare(_pairs_with_sides(labelled_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
-                        s, term, survey)
+                        s, term, survey, ids=False)
     # random records: every k-th row of the (streamed) file, then random people for them
     step = max(1, n_records // (U_SAMPLE // 5))
     record_sample = recs.filter(pl.col("id_kind") != "gcode").gather_every(step).select(RECORD_KEY).collect()
     random_keys = random_pairs(record_sample, people_f["citizen_id"], U_SAMPLE).unique(keep="first", maintain_order=True)
     random = _compare(_pairs_with_sides(random_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
-                      s, term, survey)
+                      s, term, survey, ids=False)
     return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
 
 
@@ -177,7 +188,11 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     different_name = (pl.col("first_name_level") == "different").fill_null(False)
     strong = different_name & pl.col("birth_date_level").is_in(["different", "same_year"]).fill_null(False)
     exact_conflict = checked.filter(strong)
-    weak_conflict = checked.filter(~strong).select(*RECORD_KEY, "citizen_id")
+    agrees = (pl.col("first_name_level").is_in(AGREEING["first_name"])
+              & pl.col("birth_date_level").is_in(AGREEING["birth_date"])).fill_null(False)
+    # a link whose first name and birth date agree after all (a misspelling, a partial registry date) is settled
+    weak_conflict = checked.filter(~strong & ~agrees).select(
+        *RECORD_KEY, "citizen_id", FIRST_NAME_RANK.alias("holder_first_rank"), BIRTH_AGREES.alias("holder_birth_agrees"))
     exact_ok = exact.join(exact_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(*RECORD_KEY, "citizen_id").with_columns(
         pl.lit('{"citizen_id":"exact"}').alias("evidence"))
     lap("exact")
@@ -232,11 +247,19 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         .with_columns(
             pl.col("match_weight").shift(-1).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("runner_up"),
             pl.int_range(pl.len()).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("rank"),
+            # the best first-name agreement among the other candidates born the same day with the same surname
+            pl.when(pl.col("p_birth_full_date").is_not_null() & (pl.len().over(TWIN_KEY) > 1))
+            .then(FIRST_NAME_RANK.sort(descending=True).slice(1, 1).first().over(TWIN_KEY)).alias("twin_first_rank"),
         )
         .filter(pl.col("rank") == 0)
         .with_columns((pl.col("match_weight") - pl.col("runner_up").fill_null(-1e9)).alias("margin"))
     )
-    auto_accept = (pl.col("match_probability") >= s.accept_probability) & (pl.col("margin") >= s.ambiguity_margin)
+    # twins (another candidate born the same day with the same surname) are told apart by the first name only:
+    # unless it agrees better with one of them (a nickname tells neither), the pair waits for an officer
+    # whatever the house or age says
+    twin_unresolved = (FIRST_NAME_RANK <= pl.col("twin_first_rank")).fill_null(False)
+    auto_accept = ((pl.col("match_probability") >= s.accept_probability) & (pl.col("margin") >= s.ambiguity_margin)
+                   & ~twin_unresolved)
     to_review = ~auto_accept & (pl.col("match_probability") >= s.review_probability)
     fallback = ranked.filter(auto_accept)
     # one person, one record per school and term from the fallback: the best one
@@ -255,8 +278,13 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
                             pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
 
     # a weak conflict keeps its exact link unless stage 2 linked the record to somebody else (the twin whose name it bears)
+    # ... and only to a person whose birth date agrees and whose first name agrees better than the ID's holder's
+    # (or as well, where the holder's birth date does not agree): a nickname or a house number never outweighs
+    # an ID that is the person's
+    better_name, same_name = FIRST_NAME_RANK > pl.col("holder_first_rank"), FIRST_NAME_RANK >= pl.col("holder_first_rank")
     relinked = fallback.join(weak_conflict, on=RECORD_KEY, how="inner", suffix="_by_id").filter(
-        pl.col("citizen_id") != pl.col("citizen_id_by_id")).select(RECORD_KEY)
+        (pl.col("citizen_id") != pl.col("citizen_id_by_id")) & BIRTH_AGREES
+        & (better_name | (same_name & ~pl.col("holder_birth_agrees")))).select(RECORD_KEY)
     exact_ok = exact_ok.join(relinked, on=RECORD_KEY, how="anti")
     fallback = fallback.join(exact_ok.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     forced = accepted_by_officer.join(scored, on=key, how="left").with_columns(
@@ -275,7 +303,10 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
                                           pl.lit("}")).alias("why")).cast(REVIEW_SCHEMA)
 
     review = pl.concat([
-        as_review(ranked.filter(to_review & (pl.col("margin") >= s.ambiguity_margin)), "probability between review and accept thresholds"),
+        as_review(ranked.filter(twin_unresolved & (pl.col("match_probability") >= s.review_probability)),
+                  "a twin scores almost as high and the first name tells neither"),
+        as_review(ranked.filter(to_review & ~twin_unresolved & (pl.col("margin") >= s.ambiguity_margin)),
+                  "probability between review and accept thresholds"),
         as_review(ranked.filter((pl.col("match_probability") >= s.review_probability) & (pl.col("margin") < s.ambiguity_margin)),
                   "another person scores almost as high"),
         as_review(review_extra, "the person already has a record at this school this term"),

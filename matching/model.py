@@ -42,7 +42,7 @@ from matching.settings import Settings
 AGREEING = {
     "first_name": ("exact", "close"),
     "last_name": ("exact", "close"),
-    "birth_date": ("exact", "day_month_swapped", "one_day_off"),
+    "birth_date": ("exact", "known_parts_agree", "day_month_swapped", "one_day_off"),
 }
 # fields whose m is learnt from exact-ID links (an exact-ID pair says nothing about the ID comparison)
 LEARNT = ("first_name", "last_name", "birth_date", "age", "sex", "address")

@@ -190,3 +190,14 @@ def test_a_twins_id_on_the_other_twins_record_links_to_the_twin_named():
     assert result.links.sort("source_row").head(2).select("citizen_id", "rule").to_dicts() == [
         {"citizen_id": make_pid(1), "rule": "fallback_name_birth"}, {"citizen_id": make_pid(3), "rule": "exact_id"}]
     assert result.review.height == 0
+
+
+def test_a_nickname_never_picks_one_of_two_twins_whatever_the_house_says():
+    house = {"tambon_code": "550101", "amphoe_code": "5501", "moo": "03"}
+    people = [{**p, **house, "house_no": "12" if p["citizen_id"] == make_pid(2) else None} for p in PEOPLE[:2]] + [
+        {**p, "tambon_code": None, "amphoe_code": None, "moo": None, "house_no": None} for p in PEOPLE[2:]]
+    rows = [{"first_name": "นิว", "last_name": "ศรีสุวรรณ", "sex": 1, "age": None, "birth_full_date": TWIN_DAY,
+             "birth_year_be": 2557, "birth_month": 7, "birth_day": 9, **house, "house_no": "12"}]
+    result = link(_people(people), _survey_records(rows), source="survey", term=TERM)
+    assert result.links.height == 0  # the house favours twin 2 by 10 points, but only a name tells twins apart
+    assert result.review["why"].str.contains("twin").any()
