@@ -106,7 +106,8 @@ FIRST_NAME_RANK = pl.col("first_name_level").replace_strict(
 BIRTH_AGREES = pl.col("birth_date_level").is_in(AGREEING["birth_date"]).fill_null(False)
 TWIN_KEY = [*RECORD_KEY, "p_birth_full_date", "p_last_name_norm"]
 
-FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "valid_elsewhere"]
+FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "birth_next_day",
+            "birth_prev_day", "valid_elsewhere"]
 
 
 def _record_features(recs: pl.LazyFrame, term: Term, survey: bool) -> pl.LazyFrame:
@@ -127,22 +128,24 @@ def _pairs_with_sides(keys: pl.LazyFrame, recs: pl.LazyFrame, people_f: pl.DataF
 
 
 def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFrame, exact_ok: pl.DataFrame,
-              term: Term, ids: IdCounts, n_records: int) -> LinkageModel:
-    """The partition's model: m from (a sample of) its exact-ID links, u from random pairs."""
+              term: Term, ids: IdCounts) -> LinkageModel:
+    """The partition's model: m from (a sample of) its exact-ID links, u from the same records paired with
+    random people of the province (one read of the records' features serves both)."""
     if not s.fit_from_data:
         return LinkageModel.from_settings(s, source, people_f.height)
     if exact_ok.height == 0:  # nothing labelled: the priors, with lambda from the IDs
         return fit(source, s, pl.DataFrame(), pl.DataFrame(), n_people=people_f.height, ids=ids)
     survey = source == "survey"
     plain = [pl.lit("random").alias("blocked_by"), pl.lit(False).alias("id_one_edit")]
-    labelled_keys = sample_rows(exact_ok.select(*RECORD_KEY, "citizen_id"), M_SAMPLE)
-    labelled = _compare(_pairs_with_sides(labelled_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
+    # sorted first: joins give rows in no fixed order, and the same inputs must give the same model
+    labelled_keys = sample_rows(exact_ok.select(*RECORD_KEY, "citizen_id").sort(RECORD_KEY), M_SAMPLE)
+    feats = _record_features(recs.join(labelled_keys.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi"), term,
+                             survey).select(FEATURES).collect().lazy()
+    labelled = _compare(_with_sides(labelled_keys.lazy().with_columns(plain), feats, people_f).collect(),
                         s, term, survey, ids=False)
-    # random records: every k-th row of the (streamed) file, then random people for them
-    step = max(1, n_records // (U_SAMPLE // 5))
-    record_sample = recs.filter(pl.col("id_kind") != "gcode").gather_every(step).select(RECORD_KEY).collect()
-    random_keys = random_pairs(record_sample, people_f["citizen_id"], U_SAMPLE).unique(keep="first", maintain_order=True)
-    random = _compare(_pairs_with_sides(random_keys.lazy().with_columns(plain), recs, people_f, term, survey).collect(),
+    random_keys = random_pairs(labelled_keys.select(RECORD_KEY), people_f["citizen_id"].sort(), U_SAMPLE).unique(
+        keep="first", maintain_order=True)
+    random = _compare(_with_sides(random_keys.lazy().with_columns(plain), feats, people_f).collect(),
                       s, term, survey, ids=False)
     return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
 
@@ -198,8 +201,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     lap("exact")
 
     model = fit_model(source, s, recs, people_f, exact_ok, term,
-                      IdCounts(valid=id_counts["valid"], linked=exact.height, failed_check_digit=id_counts["failed"]),
-                      id_counts["records"])
+                      IdCounts(valid=id_counts["valid"], linked=exact.height, failed_check_digit=id_counts["failed"]))
     exact_conflict = score(exact_conflict.lazy(), model).collect()
     lap("model")
 
@@ -216,15 +218,18 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         rescue = candidates
         valid = candidates.head(0)
     else:
-        rescue = pl.concat([candidates.filter(pl.col("id_kind") != "valid"),
-                            candidates.join(conflicted, on=RECORD_KEY, how="semi")])
-        valid = candidates.filter(pl.col("id_kind") == "valid").join(conflicted, on=RECORD_KEY, how="anti").with_columns(
-            pl.lit(True).alias("valid_elsewhere"))
+        rescue = candidates.filter(pl.col("id_kind") != "valid")
+        valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
     rescue_f = _record_features(rescue, term, survey).collect()
+    if not survey:  # the conflicted records' features were read with their check: no second pass over the file
+        conflict_f = checked.join(conflicted.collect(), on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
+            *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
+        rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
     pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
     paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
-        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect()
+        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
+            conflicted.collect(), on=RECORD_KEY, how="anti")
         pairs = pl.concat([pairs, valid_pairs.lazy()])
         paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
                       .select(FEATURES))

@@ -6,7 +6,8 @@ A Fellegi-Sunter weight is log2(m/u) of a comparison level:
   name and birth-date fields agree are counted, so that a valid ID typed for somebody else does not
   teach the model that names disagree.
 - **u** (how often a random pair shows it) is estimated on random (record, person) pairs of the
-  same partition, as Splink does, so the weights do not depend on the blocking rules.
+  same partition, as Splink does, so the weights do not depend on the blocking rules: the sampled
+  records paired with people drawn at random.
 - The calibrated defaults of ``matching/settings.py`` are the priors, as a Dirichlet prior on m:
   ``m = (n_level + k * m0) / (n + k)`` with ``m0 = u * 2^prior_weight`` (the m the prior weight implies
   at this partition's u) and ``k = prior_strength``. A partition with few exact links links as before;
@@ -46,8 +47,8 @@ AGREEING = {
 }
 # fields whose m is learnt from exact-ID links (an exact-ID pair says nothing about the ID comparison)
 LEARNT = ("first_name", "last_name", "birth_date", "age", "sex", "address")
-M_SAMPLE = 50_000  # labelled pairs at most
-U_SAMPLE = 100_000  # random pairs
+M_SAMPLE = 20_000  # labelled pairs at most
+U_SAMPLE = 60_000  # random pairs
 SMOOTHING = 0.5  # pseudo-count per level (u)
 M_FLOOR = 0.01  # no disagreement is rarer than this among true pairs, a priori
 CATCH_ALL_U = 0.1  # a level that this share of random pairs shows is a disagreement level
