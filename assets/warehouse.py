@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.resources import PipelinePaths, PseudonymKey
-from zero_dropout import warehouse
+from zero_dropout import inbox, warehouse
 
 WRITER_POOL = "duckdb_writer"
 # load when any staged partition changed and nothing upstream is still running
@@ -27,9 +27,13 @@ def _table_counts(path) -> dict[str, int]:
           deps=["out_of_school_children", "term_transitions", "moe_links", "survey_links", "registry_people", "moe_students",
                 "survey_responses"])
 def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
-    """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files."""
+    """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files (with
+    every inbox file that is in no partition's place, refused with where it should go)."""
+    refused = inbox.misplaced(paths.inbox)
+    paths.staging.write(refused, "inbox", "misplaced")
     path = warehouse.build_restricted(paths.warehouse)
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), **_table_counts(path)})
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "misplaced_files_refused": refused.height,
+                                          **_table_counts(path)})
 
 
 IDENTIFIER_CHECK = "no_direct_identifiers"

@@ -73,3 +73,27 @@ def test_random_bytes_never_raise(tmp_path_factory, header, body, cut, signature
         result = ingest([drop(folder, f"moe/2567-1/{name}", data)], "moe", term="2567-1")
         assert result.files["outcome"].to_list()[0] in ("accepted", "refused")
         assert _balanced(result)
+
+
+def test_every_file_in_the_inbox_is_in_ingest_files_misplaced_ones_refused_with_where_they_go(tmp_path, samples):
+    import shutil
+
+    import duckdb
+
+    from pipelines.runner import run
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    for rel in ("registry/99/pop.csv", "survey/55/misplaced.csv", "survey/55/2567-1/visits.xls", "aid/55/2567-1/paid.csv"):
+        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / rel).write_text("survey_id,fname,status\nA1,x,found\n", encoding="utf-8")
+    run(inbox, tmp_path / "w", provinces=["55"], terms=["2567-1"], pseudonym_key="k", progress=lambda _: None)
+    con = duckdb.connect(str(tmp_path / "w" / "restricted.duckdb"), read_only=True)
+    try:
+        refused = dict(con.execute("SELECT source_file, message FROM ingest_files WHERE outcome = 'refused'").fetchall())
+    finally:
+        con.close()
+    assert "inbox/registry/<2-digit province code>/<file>" in refused["registry/99/pop.csv"]
+    assert "inbox/survey/<2-digit province code>/<term YYYY-S>/<file>" in refused["survey/55/misplaced.csv"]
+    assert "unsupported file type .xls" in refused["survey/55/2567-1/visits.xls"]
+    assert "registry, moe or survey" in refused["aid/55/2567-1/paid.csv"]

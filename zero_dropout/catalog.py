@@ -16,7 +16,7 @@ SUMMARY_TABLES = {
 COMMON = {
     "province_code": "2-digit DOPA province code of the child's registered address",
     "term": "academic term, YYYY-S in Buddhist era (2567-1 is shown as 1/2567)",
-    "source": "moe or survey (record_links); registry, moe or survey (quarantine, ingest_files)",
+    "source": "moe or survey (record_links); registry, moe or survey (quarantine, ingest_files; unknown for a file in no source folder)",
     "source_file": "path of the input file relative to the inbox",
     "source_sheet": "worksheet name for xlsx input, empty otherwise",
     "source_row": "1-based data row in that file or sheet (the header is row 0)",

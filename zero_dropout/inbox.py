@@ -57,17 +57,36 @@ def _classify(inbox: Path, path: Path) -> InboxFile:
 
 
 def scan(inbox: Path) -> list[InboxFile]:
-    """Every data file under the inbox, sorted by path (hidden files and folders are ignored)."""
+    """Every file under the inbox, sorted by path (hidden files and folders and Office lock files are ignored).
+    A file of a type the pipeline does not read (``.xls``, ``.pdf``) is listed with its problem."""
     inbox = Path(inbox)
     files = []
     for path in sorted(inbox.rglob("*")):
         rel_parts = path.relative_to(inbox).parts
         if not path.is_file() or any(p.startswith((".", "~$")) for p in rel_parts):
             continue
+        f = _classify(inbox, path)
         if path.suffix.lower() not in SUFFIXES:
-            continue
-        files.append(_classify(inbox, path))
+            where = f"; {f.problem}" if f.problem else ""
+            f = InboxFile(f.source, path, f.rel, None, None, f"unsupported file type {path.suffix or '(none)'}: save it "
+                          f"as .xlsx, .csv or .parquet{where}")
+        files.append(f)
     return files
+
+
+def misplaced(inbox: Path):
+    """``ingest_files`` rows (outcome refused) for every file that is in no partition's place, with where it
+    should have gone: never skipped without a word."""
+    import polars as pl
+
+    from zero_dropout.ingest import INGEST_FILES_SCHEMA
+
+    rows = [{**{k: None for k in INGEST_FILES_SCHEMA}, "source": f.source if f.source in ("registry", "moe", "survey")
+             else "unknown", "source_file": f.rel, "content_hash": content_hash(f.path), "rows_read": 0,
+             "rows_accepted": 0, "rows_quarantined": 0, "outcome": "refused", "message": f.problem}
+            for f in scan(inbox) if f.problem is not None]
+    schema = {**INGEST_FILES_SCHEMA, "province_code": pl.String, "term": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 def provinces_and_terms(inbox: Path) -> tuple[list[str], list[str]]:

@@ -142,7 +142,7 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
         issues = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "data_issues")]
         _create_from(con, "data_issues", issues, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
-        files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")]
+        files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")] + staging.files("inbox", "misplaced")
         _create_from(con, "ingest_files", files, "source, source_file")
         people = staging.files("registry", "people")
         if people:  # the latest extract of each province: names and addresses for visit lists
