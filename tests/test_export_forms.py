@@ -256,3 +256,16 @@ def test_an_moe_record_with_a_valid_id_is_kept_when_an_optional_field_is_unusabl
     row = result.accepted.row(0, named=True)
     assert row[column] is None and row["data_issues"] == [issue] and row["citizen_id"] == make_pid(1)
     assert row["enrollment_status_canonical"] == "studying"
+
+
+def test_header_and_value_spellings_differ_by_case_spaces_underscores_and_hyphens(tmp_path):
+    header = ["Survey ID", "SURVEY_DATE", "Citizen-ID", "First Name", "last_name ", "Sex", "Birth Date", "AGE", "Status",
+              "Reason", "Need"]
+    row = ["S1", "2024-02-23", make_pid(1), "สมหญิง", "ใจงาม", "Female", "2012-03-04", "", "Not_Found", "", "Return-to-School"]
+    f = drop(tmp_path, "survey/55/2567-1/h.csv", ",".join(header) + "\n" + ",".join(row) + "\n")
+    result = ingest([f], "survey", province="55", term="2567-1")
+    assert result.files["outcome"].to_list() == ["accepted"] and result.quarantine.height == 0
+    got = result.accepted.row(0, named=True)
+    assert got["citizen_id"] == make_pid(1) and got["first_name"] == "สมหญิง" and got["sex"] == 2
+    assert got["found_status_canonical"] == "not found" and got["need_canonical"] == "return to school"
+    assert got["birth_full_date"] == dt.date(2012, 3, 4)

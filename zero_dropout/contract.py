@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -13,9 +14,14 @@ SOURCES = ("registry", "moe", "survey")
 DEFAULT_PATH = Path(__file__).parent / "config" / "sources.toml"
 
 
+KEY_NOISE = r"[\s_\-.\ufeff\u200b]"  # what header and value spellings differ by: spaces, _, -, dots, BOM
+
+
 def header_key(text: str) -> str:
-    """How headers are compared: no BOM, trimmed, single spaces, lower case."""
-    return " ".join(str(text).replace("\ufeff", "").split()).lower()
+    """How headers and vocabulary words are compared: lower case, without spaces, underscores, hyphens, dots
+    or a BOM (``First Name``, ``first_name`` and ``FIRSTNAME`` are one header; ``dropped_out`` is
+    ``dropped out``)."""
+    return re.sub(KEY_NOISE, "", str(text)).lower()
 
 
 def _is_thai(word: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from zero_dropout import thai_id
-from zero_dropout.contract import Contract
+from zero_dropout.contract import KEY_NOISE, Contract
 from zero_dropout.terms import with_partial_date
 from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number
 
@@ -42,7 +42,7 @@ def first_in_file(source: str) -> pl.Expr:
 
 def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:
     """Map a free-text value through a vocabulary; unknown words -> null (flagged by the schema)."""
-    key = clean_text(expr).str.to_lowercase().str.replace_all(r"\s+", " ")
+    key = clean_text(expr).str.replace_all(KEY_NOISE, "").str.to_lowercase()
     return key.replace_strict(contract.vocabulary(name), default=None, return_dtype=pl.String)
 
 
