@@ -269,3 +269,21 @@ def test_header_and_value_spellings_differ_by_case_spaces_underscores_and_hyphen
     assert got["citizen_id"] == make_pid(1) and got["first_name"] == "สมหญิง" and got["sex"] == 2
     assert got["found_status_canonical"] == "not found" and got["need_canonical"] == "return to school"
     assert got["birth_full_date"] == dt.date(2012, 3, 4)
+
+
+def test_a_title_and_blank_lines_above_the_header_are_skipped_in_csv_and_xlsx(tmp_path):
+    title = ["รายงานผลการติดตามเด็กนอกระบบ จังหวัดน่าน", "ข้อมูล ณ วันที่ 23 ก.พ. 2567", ""]
+    header = ["survey_id", "pid", "fname", "lname", "status"]
+    rows = [["S1", make_pid(1), "สมหญิง", "ใจงาม", "found"], ["S2", make_pid(2), "สมชาย", "ใจดี", "moved"]]
+    f = drop(tmp_path, "survey/55/2567-1/t.csv", "\n".join(title + [",".join(header)] + [",".join(r) for r in rows]) + "\n")
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for line in title:
+        ws.append([line] if line else [])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    for out in (_survey(f.path, f.rel), _survey(path, "survey/55/2567-1/t.xlsx")):
+        assert out["citizen_id"].to_list() == [make_pid(1), make_pid(2)]

@@ -140,6 +140,20 @@ def _mixed_lines_to_utf8(data: bytes) -> bytes:
     return b"\n".join(out)
 
 
+HEADER_SEARCH_ROWS = 15  # an export may put a title, a date or a blank line above its header
+
+
+def _known(cells: list, spec: SourceSpec) -> int:
+    aliases = spec.alias_to_field
+    return len({aliases[k] for k in (header_key(c) for c in cells if c is not None) if k in aliases})
+
+
+def header_row(rows: list[list], spec: SourceSpec) -> int:
+    """Which of the first rows is the header: the first with the most known column names (0 when none is)."""
+    counts = [_known(r, spec) for r in rows[:HEADER_SEARCH_ROWS]]
+    return max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts and max(counts) else 0
+
+
 def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     size = path.stat().st_size
     if size == 0:
@@ -148,11 +162,19 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
         sample = fh.read(SNIFF_BYTES)
     encoding = _detect_encoding(sample, rel)
     text_head = sample.decode(encoding, errors="replace")
-    first_line = text_head.splitlines()[0] if text_head.strip() else ""
-    if not first_line.strip():
+    lines = text_head.splitlines()[:HEADER_SEARCH_ROWS] if text_head.strip() else []
+    if not lines or not lines[0].strip() and len(lines) == 1:
         raise FileRefused(rel, "no header line: expected the export's column names on line 1")
-    delimiter = _sniff_delimiter(first_line)
-    headers = next(csv.reader([first_line], delimiter=delimiter))
+    # the header line and its delimiter: the line (of the first few) and delimiter that name most known fields
+    parsed = {d: [next(csv.reader([line[:20_000]], delimiter=d), []) for line in lines] for d in DELIMITERS}
+    scores = {d: max(_known(cells, spec) for cells in rows) for d, rows in parsed.items()}
+    delimiter = max(DELIMITERS, key=lambda d: (scores[d], -DELIMITERS.index(d)))
+    if not scores[delimiter]:
+        delimiter = _sniff_delimiter(lines[0])
+    skip = header_row(parsed[delimiter], spec)
+    if not lines[skip].strip():
+        raise FileRefused(rel, "no header line: expected the export's column names on line 1")
+    headers = parsed[delimiter][skip]
     mapping, unknown = map_headers([h.replace("\ufeff", "") for h in headers], spec, rel)
     if len(set(headers)) != len(headers):
         dupes = sorted({h for h in headers if headers.count(h) > 1})
@@ -166,7 +188,7 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
         source = io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8"))
     def parse(enc: str) -> pl.DataFrame:
         return pl.read_csv(source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
-                           encoding=enc, truncate_ragged_lines=True, raise_if_empty=False)
+                           encoding=enc, truncate_ragged_lines=True, raise_if_empty=False, skip_rows=skip)
 
     try:
         frame = parse("utf8")
@@ -196,7 +218,9 @@ def _read_xlsx(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     frames, unknown, skipped, first_error = [], [], [], None
     for name in reader.sheet_names:
         try:
-            sheet = reader.load_sheet(name, dtypes="string").to_polars()
+            top = reader.load_sheet(name, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+            skip = header_row([list(r) for r in top.iter_rows()], spec)
+            sheet = reader.load_sheet(name, header_row=skip, dtypes="string").to_polars()
         except Exception as err:  # noqa: BLE001
             skipped.append(name)
             first_error = first_error or FileRefused(rel, f"sheet {name!r} unreadable ({type(err).__name__})")
