@@ -49,7 +49,7 @@ def thai_digits_to_arabic(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_many(list(THAI_DIGITS), list(ARABIC_DIGITS))
 
 
-# A whole number that a typed cell or column wrote with a fraction: "14.0", "1103700012345.0"
+# A whole number that a typed cell or column wrote with a fraction: "14.0", an example ID "1103700012345.0"
 WHOLE_NUMBER_TEXT = r"^([0-9]+)\.0+$"
 
 
@@ -63,7 +63,7 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
 
 def digits_only(expr: pl.Expr) -> pl.Expr:
     """IDs and codes: Thai digits to Arabic, drop dashes, dots of grouping and spaces (a typed number's
-    ``.0`` first: ``1103700012345.0`` is 13 digits, not 14)."""
+    ``.0`` first: the example ``1103700012345.0`` is 13 digits, not 14)."""
     out = clean_text(expr).str.replace_all(r"[\s\-_.]", "")
     return pl.when(out == "").then(None).otherwise(out)
 
