@@ -165,7 +165,9 @@ def with_partial_date(frame: pl.LazyFrame, col: str, prefix: str) -> pl.LazyFram
     Parquet columns become as text). A month above 12 before a day of 1-12 is read in US order.
     """
     text = pl.col(col).str.strip_chars()
-    canon = _date_text(text)
+    tmp_c = f"__{prefix}_canon"
+    frame = frame.with_columns(_date_text(text).alias(tmp_c))  # computed once, read by every form below
+    canon = pl.col(tmp_c)
     ys, ms, ds = [], [], []
     for pattern, order in _DATE_FORMS:
         groups = canon.str.extract_groups(pattern)
@@ -215,4 +217,4 @@ def with_partial_date(frame: pl.LazyFrame, col: str, prefix: str) -> pl.LazyFram
             | (pl.col(f"{prefix}_month") > 12).fill_null(False)
             | (pl.col(f"{prefix}_day") > 31).fill_null(False)
         ).alias(f"{prefix}_impossible"),
-    ).drop(tmp_y, tmp_m, tmp_d)
+    ).drop(tmp_y, tmp_m, tmp_d, tmp_c)
