@@ -52,6 +52,8 @@ def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
 
 
 def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    # the first name cleaned once: split_title reads it several times
+    frame = frame.with_columns(clean_text(pl.col("first_name")).alias("first_name"))
     title, first = split_title(pl.col("first_name"), pl.col("title"))
     frame = frame.with_columns(title.alias("title"), first.alias("first_name"), clean_text(pl.col("last_name")).alias("last_name"))
     frame = frame.with_columns(
@@ -75,7 +77,7 @@ def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
     cleaned = thai_id.restore_leading_zero_expr(digits_only(pl.col(col)).str.to_uppercase())
-    frame = frame.with_columns(cleaned.alias(col), cleaned.alias("id_raw"))
+    frame = frame.with_columns(cleaned.alias(col)).with_columns(pl.col(col).alias("id_raw"))  # cleaned once
     return frame.with_columns(thai_id.id_kind_expr(pl.col(col)).alias("id_kind"))
 
 
