@@ -213,7 +213,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # million records of a national export stay out of the feature work.
     settled = exact_ok.join(weak_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    conflicted = pl.concat([exact_conflict.select(RECORD_KEY), weak_conflict.select(RECORD_KEY)]).lazy()
+    conflicted = pl.concat([exact_conflict.select(RECORD_KEY), weak_conflict.select(RECORD_KEY)])
     if survey:
         rescue = candidates
         valid = candidates.head(0)
@@ -222,14 +222,14 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
     rescue_f = _record_features(rescue, term, survey).collect()
     if not survey:  # the conflicted records' features were read with their check: no second pass over the file
-        conflict_f = checked.join(conflicted.collect(), on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
+        conflict_f = checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
             *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
         rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
     pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
     paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
         valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
-            conflicted.collect(), on=RECORD_KEY, how="anti")
+            conflicted, on=RECORD_KEY, how="anti")
         pairs = pl.concat([pairs, valid_pairs.lazy()])
         paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
                       .select(FEATURES))
