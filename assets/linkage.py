@@ -1,4 +1,5 @@
-"""From validated sources to out-of-school children: target population, links, classification."""
+"""One province and term on its own: the target population, the MOE links and the survey links, each with its review
+queue. What a term reads of other terms is the province history (assets/history.py)."""
 
 
 import time
@@ -6,12 +7,13 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets.sources import md_table
+from assets.sources import column_schema, md_table
 from matching.blocking import RECORD_KEY
-from matching.linker import LINK_SCHEMA, REVIEW_SCHEMA, link
-from pipelines.partitions import by_province, by_term, province_term, province_term_partitions
-from pipelines.resources import PipelinePaths
-from zero_dropout import decisions, population
+from matching import detail
+from matching.linker import REVIEW_SCHEMA, link
+from assets.partitions import by_province, by_term, province_term, province_term_partitions
+from assets.resources import PipelinePaths
+from zero_dropout import decisions, history, population, tables
 from zero_dropout.terms import Term
 
 
@@ -63,150 +65,81 @@ def _link_metadata(result, target_linked: int, n_target: int, started: float) ->
     }
 
 
-LINK_RATE_CHECK = "moe_link_rate_stable"
-MAX_LINK_RATE_DROP = 0.10  # a fall of 10 points in the target's link rate against the previous term stops the load
+MOE_LINKS_STAGED = tables.MOE_LINKS.extended("moe_links", tables.PARTITION)
+
+# The working files of one province-term that a published version of the province takes (dataset, name).
+TERM_FILES = [("target", "population"), ("links", "moe_links"), ("links", "moe_review"), ("links", "moe_model"),
+              ("links", "survey_links"), ("links", "survey_review"), ("links", "survey_model")]
+TERM_ASSETS = ["target_population", "moe_links", "moe_review_queue", "survey_links", "survey_review_queue"]
 
 
-def link_rate_stable(rate: float, previous: float | None) -> bool:
-    """A broken or incomplete MOE export looks like thousands of new dropouts: the target's link rate may not
-    fall by more than MAX_LINK_RATE_DROP against the previous term loaded."""
-    return previous is None or rate >= previous - MAX_LINK_RATE_DROP
+def _partition_columns(province: str, term: str) -> list[pl.Expr]:
+    return [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
-          deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
-                dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
-          check_specs=[dg.AssetCheckSpec(LINK_RATE_CHECK, asset="moe_links", blocking=True,
-                                         description="the share of the target population linked to an MOE record has not "
-                                                     "fallen by more than 10 points since the previous term loaded "
-                                                     "(a broken export looks like thousands of new dropouts)")])
-def moe_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """MOE records of the term (national) linked to the province's registry people: exact IDs, then
-    names and birth dates; doubtful pairs go to the review queue."""
+def _review_metadata(review: pl.DataFrame) -> dict:
+    return {"pairs": review.height, "records": review.select(RECORD_KEY).n_unique() if review.height else 0,
+            "dagster/row_count": review.height, "dagster/column_schema": column_schema(tables.STAGED["review_queue"])}
+
+
+@dg.multi_asset(
+    partitions_def=province_term_partitions, group_name="linkage",
+    specs=[dg.AssetSpec("moe_links", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
+                              dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
+                        description="MOE records of the term (national) linked to the province's registry people: exact "
+                                    "IDs, then names and birth dates, with the rule, score and evidence of every link."),
+           dg.AssetSpec("moe_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
+                              dg.AssetDep("moe_students", partition_mapping=by_term)],
+                        description="Doubtful MOE record - person pairs for a data officer to accept or reject.")])
+def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     province, term = province_term(context)
     started = time.perf_counter()
     people = paths.staging.scan("registry", "people", province)
     students = paths.staging.scan("moe", "students", term=term)
     result = link(people, students, source="moe", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
-    detail = students.select(*RECORD_KEY, pl.col("enrollment_status_canonical").alias("enrollment_status"),
-                             "school_code", "school_name", "school_province", "affiliation", "grade").join(
-        result.links.lazy().select(RECORD_KEY), on=RECORD_KEY, how="semi").collect()
-    partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
-    links = result.links.join(detail, on=RECORD_KEY, how="left").with_columns(partition)
-    target = paths.staging.scan("target", "population", province, term).filter("in_target")
-    n_target = target.select(pl.len()).collect().item()
-    linked = target.join(links.lazy().select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
-    meta = _link_metadata(result, linked, n_target, started)
+    links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
+    target = paths.staging.scan("target", "population", province, term)
+    rate = history.link_rates(province, [history.TermLinks(term, target, links.lazy(), None, None)]).row(0, named=True)
+    paths.staging.write(links, "links", "moe_links", province, term)
+    paths.staging.write(result.review.with_columns(_partition_columns(province, term)), "links", "moe_review", province, term)
+    paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "moe_model", province, term)
+    meta = _link_metadata(result, rate["target_linked"], rate["target_population"], started)
     meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
-    rate = meta["target_link_rate"]
-    earlier = [t for t in paths.staging.terms_of("links", "moe_link_rate", province) if t < term]
-    previous = paths.staging.scan("links", "moe_link_rate", province, earlier[-1]).collect()["target_link_rate"][0] if earlier else None
-    passed = link_rate_stable(rate, previous)
-    # published only when the blocking check passed: a failed partition keeps its last good version, which
-    # the warehouse load reads as before (it never sees links that the check rejected)
-    if passed:
-        paths.staging.write(links, "links", "moe_links", province, term)
-        paths.staging.write(result.review.with_columns(partition), "links", "moe_review", province, term)
-        paths.staging.write(result.model.table.with_columns(partition), "links", "moe_model", province, term)
-        paths.staging.write(pl.DataFrame({"term": [term], "target_link_rate": [rate]}), "links", "moe_link_rate", province, term)
-    else:
-        context.log.warning(f"province {province} term {term}: MOE link rate {rate} fell more than {MAX_LINK_RATE_DROP} "
-                            f"below {previous}; not published, the last good version stays in use")
-    meta["published"] = passed
-    check = dg.AssetCheckResult(check_name=LINK_RATE_CHECK, passed=passed, metadata={
-        "target_link_rate": rate, "previous_term": earlier[-1] if earlier else "none",
-        "previous_link_rate": previous if previous is not None else -1.0,
-        "published": passed})
-    return dg.MaterializeResult(metadata=meta, check_results=[check])
+    meta["dagster/column_schema"] = column_schema(MOE_LINKS_STAGED)
+    yield dg.MaterializeResult(asset_key="moe_links", metadata=meta)
+    yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
-          deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"])
-def survey_links(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """Survey visits linked to the province's registry people (ID, else name, birth date or age, address),
-    carrying what the field team found."""
+@dg.multi_asset(
+    partitions_def=province_term_partitions, group_name="linkage",
+    specs=[dg.AssetSpec("survey_links", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"],
+                        description="Survey visits linked to the province's registry people (ID, else name, birth date "
+                                    "or age, address), carrying what the field team found."),
+           dg.AssetSpec("survey_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"],
+                        description="Doubtful survey visit - person pairs for a data officer to accept or reject.")])
+def survey_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     province, term = province_term(context)
     started = time.perf_counter()
     responses = _scan_or_empty(paths, "survey", "responses", province, term)
-    partition = [pl.lit(province).alias("province_code"), pl.lit(term).alias("term")]
     if responses is None or "survey_id" not in responses.collect_schema().names():
-        links = pl.DataFrame(schema={**LINK_SCHEMA, "found_status": pl.String, "reason": pl.String, "need": pl.String,
-                                     "survey_date": pl.Date})
-        review = pl.DataFrame(schema=REVIEW_SCHEMA)
+        links, review = pl.DataFrame(schema=detail.SURVEY_LINK_SCHEMA), pl.DataFrame(schema=REVIEW_SCHEMA)
         meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
+        paths.staging.path("links", "survey_model", province, term).unlink(missing_ok=True)
     else:
         people = paths.staging.scan("registry", "people", province)
         result = link(people, responses, source="survey", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
-        findings = responses.select(
-            *RECORD_KEY, pl.col("found_status_canonical").alias("found_status"), pl.col("reason_canonical").alias("reason"),
-            pl.col("need_canonical").alias("need"), pl.col("survey_full_date").alias("survey_date")).collect()
-        links = result.links.join(findings, on=RECORD_KEY, how="left")
-        review = result.review
-        paths.staging.write(result.model.table.with_columns(partition), "links", "survey_model", province, term)
+        links, review = detail.with_survey_findings(result.links, responses), result.review
+        paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "survey_model", province, term)
         n = responses.select(pl.len()).collect().item()
         meta = _link_metadata(result, links["citizen_id"].n_unique(), n, started)
         meta.pop("target_link_rate")
         meta["survey_link_rate"] = round(links.height / n, 4) if n else 0.0
-    paths.staging.write(links.with_columns(partition), "links", "survey_links", province, term)
-    paths.staging.write(review.with_columns(partition), "links", "survey_review", province, term)
-    return dg.MaterializeResult(metadata=meta)
-
-
-ONE_ROW_CHECK = "one_row_per_child"
-
-
-@dg.asset(partitions_def=province_term_partitions, group_name="out_of_school", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
-          deps=["target_population", "moe_links", "survey_links"],
-          check_specs=[dg.AssetCheckSpec(ONE_ROW_CHECK, asset="out_of_school_children", blocking=True,
-                                         description="one out-of-school row per child per term")])
-def out_of_school_children(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """Target children with no studying or graduated MOE record this term, by category, with survey findings.
-
-    Earlier terms' MOE links of the province are read from staging ("any earlier term loaded").
-    """
-    province, term = province_term(context)
-    staging = paths.staging
-    earlier = [t for t in staging.terms_of("links", "moe_links", province) if t < term]
-    moe = pl.concat([
-        staging.scan("links", "moe_links", province, t).select("citizen_id", "term", "enrollment_status")
-        for t in [*earlier, term]
-    ])
-    cohort = staging.scan("target", "population", province, term).collect()
-    classified = population.classify(cohort.lazy().filter("in_target"), moe, Term.parse(term))
-    review = staging.scan("links", "moe_review", province, term)
-    classified = population.mark_pending_review(classified, review).with_columns(
-        pl.col("pending_review") & (pl.col("category") != "in_school")).collect()
-    surveys = staging.scan("links", "survey_links", province, term)
-    if "found_status" in surveys.collect_schema().names():
-        latest = surveys.sort("survey_date", nulls_last=False).group_by("citizen_id").last().select(
-            "citizen_id", pl.col("found_status").alias("survey_found_status"), pl.col("reason").alias("survey_reason"),
-            pl.col("need").alias("survey_need"), "survey_date")
-    else:
-        latest = pl.LazyFrame(schema={"citizen_id": pl.String, "survey_found_status": pl.String,
-                                      "survey_reason": pl.String, "survey_need": pl.String, "survey_date": pl.Date})
-    out = (
-        classified.lazy().filter(pl.col("category") != "in_school")
-        .with_columns(pl.lit(province).alias("province_code"))
-        .select(*population.OUT_OF_SCHOOL_COLUMNS, "pending_review")
-        .join(latest, on="citizen_id", how="left")
-        .sort("citizen_id")
-        .collect()
-    )
-    summary = population.summary(classified, cohort)
-    cohort_status = cohort.select("citizen_id", "in_target", "excluded_reason", "amphoe_code", "tambon_code", "age_band").join(
-        classified.select("citizen_id", "category"), on="citizen_id", how="left").with_columns(
-        pl.lit(province).alias("province_code"), pl.lit(term).alias("term"))
-    staging.write(cohort_status, "out_of_school", "cohort_status", province, term)
-    staging.write(out, "out_of_school", "children", province, term)
-    staging.write(pl.DataFrame([{"province_code": province, "term": term, **summary,
-                                 "earlier_terms_loaded": len(earlier)}]), "out_of_school", "summary", province, term)
-    by_amphoe = out.group_by("amphoe_code", "category").len().pivot(on="category", index="amphoe_code", values="len").fill_null(0).sort("amphoe_code")
-    duplicates = out.height - out["citizen_id"].n_unique()
-    return dg.MaterializeResult(check_results=[dg.AssetCheckResult(
-        check_name=ONE_ROW_CHECK, passed=duplicates == 0, metadata={"children_listed_twice": duplicates})], metadata={
-        **summary,
-        "earlier_terms_loaded": len(earlier),
-        "out_of_school_rate": round(summary["out_of_school"] / summary["target_population"], 4) if summary["target_population"] else 0.0,
-        "by_amphoe": md_table(by_amphoe),
-        "dagster/row_count": out.height,
-    })
+    paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", "survey_links", province, term)
+    paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", "survey_review", province, term)
+    meta["dagster/column_schema"] = column_schema(tables.SURVEY_LINKS.extended("survey_links", tables.PARTITION))
+    yield dg.MaterializeResult(asset_key="survey_links", metadata=meta)
+    yield dg.MaterializeResult(asset_key="survey_review_queue", metadata=_review_metadata(review))

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.partitions import province_term, province_term_partitions
-from pipelines.resources import PipelinePaths
+from assets.partitions import by_province, province_term, province_term_partitions
+from assets.resources import PipelinePaths
 from zero_dropout import report
 from zero_dropout.terms import Term
 
@@ -17,7 +17,7 @@ AFTER_LOAD = (
 
 
 @dg.asset(partitions_def=province_term_partitions, group_name="reports", kinds={"html"},
-          deps=["out_of_school_children", "analyst_warehouse"], automation_condition=AFTER_LOAD)
+          deps=[dg.AssetDep("published_province", partition_mapping=by_province), "analyst_warehouse"], automation_condition=AFTER_LOAD)
 def province_report(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """The province report: one self-contained HTML file (no network, Thai text, inline SVG charts),
     from analyst.duckdb only; counts under 5 suppressed."""

@@ -4,12 +4,20 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.partitions import province_partitions, province_term, province_term_partitions, term_partitions
-from pipelines.resources import PipelinePaths
+from assets.partitions import province_partitions, province_term, province_term_partitions, term_partitions
+from assets.resources import PipelinePaths
 from zero_dropout import inbox
-from zero_dropout.ingest import IngestResult, ingest
+from schemas.ingest import IngestResult, ingest
+from zero_dropout.catalog import GLOSSARY
+from zero_dropout.tables import Table, duckdb_type
 
 ROWS_CHECK = "rows_accounted_for"
+
+
+def column_schema(table: Table) -> dg.TableSchema:
+    """Dagster's column schema of a table, from its one definition and the catalog's words."""
+    return dg.TableSchema(columns=[dg.TableColumn(c, duckdb_type(t), description=GLOSSARY.get(c, ""))
+                                   for c, t in table.schema.items()])
 
 
 def md_table(frame: pl.DataFrame, empty: str = "none") -> dg.MetadataValue:

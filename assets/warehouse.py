@@ -5,11 +5,12 @@
 import dagster as dg
 import duckdb
 
-from pipelines.resources import PipelinePaths, PseudonymKey
+from assets.sources import md_table
+from assets.resources import PipelinePaths, PseudonymKey
 from zero_dropout import inbox, warehouse
 
 WRITER_POOL = "duckdb_writer"
-# load when any staged partition changed and nothing upstream is still running
+# load when a province published a new version or a source changed, and nothing upstream is still running
 FOLLOW_PARTITIONS = (dg.AutomationCondition.any_deps_updated() & ~dg.AutomationCondition.any_deps_in_progress()
                      & ~dg.AutomationCondition.in_progress())
 
@@ -24,22 +25,26 @@ def _table_counts(path) -> dict[str, int]:
 
 
 @dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, automation_condition=FOLLOW_PARTITIONS,
-          deps=["out_of_school_children", "term_transitions", "moe_links", "survey_links", "registry_people", "moe_students",
-                "survey_responses"])
+          deps=["published_province", "registry_people", "moe_students", "survey_responses"])
 def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
-    """restricted.duckdb: out-of-school children with IDs, links, review queue, quarantine, ingest_files (with
-    every inbox file that is in no partition's place, refused with where it should go)."""
+    """restricted.duckdb: every province's published version (out-of-school children with IDs, links, review queue,
+    transitions), quarantine, ingest_files (with every inbox file that is in no partition's place, refused with
+    where it should go) and publication_status."""
     refused = inbox.misplaced(paths.inbox)
     paths.staging.write(refused, "inbox", "misplaced")
     path = warehouse.build_restricted(paths.warehouse)
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "misplaced_files_refused": refused.height,
-                                          **_table_counts(path)})
+    status = paths.staging.publication_status()
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)), "misplaced_files_refused": refused.height,
+        "publication_status": md_table(status.select("province_code", "published_at", "published_terms", "refused_checks",
+                                                     "refused_terms", "unfinished_attempts")),
+        **_table_counts(path)})
 
 
 IDENTIFIER_CHECK = "no_direct_identifiers"
 
 
-@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse, "out_of_school_summaries"],
+@dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse],
           automation_condition=dg.AutomationCondition.eager(),
           check_specs=[dg.AssetCheckSpec(IDENTIFIER_CHECK, asset="analyst_warehouse", blocking=True,
                                          description="no citizen ID, name, house number or house code, "

@@ -51,7 +51,7 @@ def timed_run(out: Path) -> dict:
            "DAGSTER_HOME": str(home)}
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "zero_dropout.cli", "run", "--inbox", str(out / "inbox"),
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(out / "inbox"),
                                  "--warehouse", str(out / "warehouse"), "--province", PROVINCE, "--term", TERM],
                                 env=env, stdout=stdout, stderr=stderr, text=True)
         _, status, usage = os.wait4(proc.pid, 0)

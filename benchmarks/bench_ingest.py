@@ -13,7 +13,7 @@ from pathlib import Path
 from _measure import peak_rss_mb
 
 from zero_dropout.inbox import InboxFile
-from zero_dropout.ingest import ingest
+from schemas.ingest import ingest
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ KEY = ["source_file", "source_sheet", "source_row"]
 def prepare(out: Path, children: int, profile: str) -> None:
     from zero_dropout.generator import PROFILES, GeneratorConfig, generate
     from zero_dropout.inbox import files_for
-    from zero_dropout.ingest import ingest
+    from schemas.ingest import ingest
     from zero_dropout.terms import Term
 
     if not (out / "truth").exists():

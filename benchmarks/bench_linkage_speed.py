@@ -23,7 +23,7 @@ TERM = "2567-1"
 def prepare(out: Path, people: int) -> None:
     from zero_dropout.generator import GeneratorConfig, generate
     from zero_dropout.inbox import files_for
-    from zero_dropout.ingest import ingest
+    from schemas.ingest import ingest
     from zero_dropout.terms import Term
 
     if (out / "prepared" / "moe.parquet").exists():

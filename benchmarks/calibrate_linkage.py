@@ -21,7 +21,7 @@ from matching.features import with_features
 from matching.settings import Settings
 from zero_dropout.generator import GeneratorConfig, generate
 from zero_dropout.inbox import files_for
-from zero_dropout.ingest import ingest
+from schemas.ingest import ingest
 from zero_dropout.terms import Term
 
 FIELDS = ["first_name", "last_name", "birth_date", "sex", "id", "age", "address"]

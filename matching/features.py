@@ -8,9 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import polars as pl
-from pythainlp.soundex import lk82
 
-import zero_dropout  # noqa: F401  (PYTHAINLP_DATA)
+from zero_dropout.thai_nlp import lk82
 
 
 @lru_cache(maxsize=500_000)

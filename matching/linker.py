@@ -1,4 +1,5 @@
-"""The linker: exact IDs first, then blocking, comparison, scoring and decisions for what is left.
+"""The linker, in named stages: exact IDs, the model fitted on them, candidates (blocking), scoring, decisions,
+review. Each stage is a function with a typed result.
 
     links, review = link(people, records, source="moe", term=term).frames
 
@@ -20,6 +21,7 @@ from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score
 from matching.settings import Settings, load_settings
+from zero_dropout.tables import DECISION, RECORD_LINKS, REVIEW_QUEUE
 from zero_dropout.terms import Term
 
 PERSON_COLUMNS = ["citizen_id", "first_name_norm", "last_name_norm", "birth_year_be", "birth_month", "birth_day",
@@ -27,13 +29,9 @@ PERSON_COLUMNS = ["citizen_id", "first_name_norm", "last_name_norm", "birth_year
 RECORD_COLUMNS = [*RECORD_KEY, "citizen_id", "id_kind", "id_raw", "first_name_norm", "last_name_norm", "birth_year_be",
                   "birth_month", "birth_day", "birth_full_date", "sex", "age", "amphoe_code", "tambon_code", "moo", "house_no",
                   "school_code", "enrollment_status"]
-LINK_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-               "citizen_id": pl.String, "rule": pl.String, "score": pl.Float64, "evidence": pl.String,
-               "model_fingerprint": pl.String}
-REVIEW_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-                 "citizen_id": pl.String, "score": pl.Float64, "why": pl.String}
-DECISION_SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-                   "citizen_id": pl.String, "decision": pl.String}
+LINK_SCHEMA = RECORD_LINKS.schema
+REVIEW_SCHEMA = REVIEW_QUEUE.schema
+DECISION_SCHEMA = DECISION.schema
 
 
 @dataclass
@@ -105,6 +103,10 @@ FIRST_NAME_RANK = pl.col("first_name_level").replace_strict(
     {"exact": 4, "close": 3, "fuzzy": 2, "phonetic": 1, "different": 0}, default=0, return_dtype=pl.Int8)
 BIRTH_AGREES = pl.col("birth_date_level").is_in(AGREEING["birth_date"]).fill_null(False)
 TWIN_KEY = [*RECORD_KEY, "p_birth_full_date", "p_last_name_norm"]
+# twins (another candidate born the same day with the same surname) are told apart by the first name only: unless
+# it agrees better with one of them (a nickname tells neither), the pair waits for an officer whatever the house
+# or age says
+TWIN_UNRESOLVED = (FIRST_NAME_RANK <= pl.col("twin_first_rank")).fill_null(False)
 
 FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "birth_next_day",
             "birth_prev_day", "valid_elsewhere"]
@@ -150,9 +152,197 @@ def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFra
     return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
 
 
+@dataclass
+class ExactStage:
+    """Stage 1: valid IDs that belong to a person of the province."""
+
+    links: pl.DataFrame          # exact-ID links that stand (record key, citizen_id, evidence)
+    strong_conflicts: pl.DataFrame  # compared pairs whose first name and birth date both differ: review unless rescued
+    weak_conflicts: pl.DataFrame    # record key, holder's citizen_id and how well its first name and birth agree
+    checked: pl.DataFrame        # every suspicious exact pair, compared (its record features serve stage 2)
+    found: int                   # exact-ID joins before any check
+
+    @property
+    def conflicted(self) -> pl.DataFrame:
+        return pl.concat([self.strong_conflicts.select(RECORD_KEY), self.weak_conflicts.select(RECORD_KEY)])
+
+
+@dataclass
+class CandidateStage:
+    """Stage 2: every record stage 1 did not settle, paired by the blocking rules with people of the province."""
+
+    pairs: pl.DataFrame  # both sides' features
+
+
+@dataclass
+class Decisions:
+    """Officer decisions, then the automatic rule: what is linked and what waits for review."""
+
+    exact: pl.DataFrame      # exact-ID links kept
+    fallback: pl.DataFrame   # scored pairs accepted automatically
+    forced: pl.DataFrame     # pairs an officer accepted
+    ranked: pl.DataFrame     # the best candidate of each record, with runner-up margin and twin rank
+    duplicates: pl.DataFrame  # a second record of one person at one school (MOE): review
+
+
+def exact_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, s: Settings, term: Term, survey: bool) -> ExactStage:
+    """Join valid IDs; check the pairs whose first name or birth date differ. A first name that really differs
+    (not a misspelling) with a birth date that differs too is a strong conflict (the ID was typed for somebody
+    else: review unless stage 2 finds the record's person); any other difference is weak (a misspelling, a
+    nickname, a birth-date slip, or a sibling's or twin's ID on the other child's record): the exact link
+    stands unless stage 2 links the record to somebody else with its full margin."""
+    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(
+        *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
+    ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
+                                  pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
+    suspicious = ((pl.col("r_first") != pl.col("p_first")).fill_null(True)
+                  | (pl.col("r_birth") != pl.col("p_birth")).fill_null(True))
+    exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
+    suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
+    checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),
+                                                                             pl.lit(False).alias("id_one_edit")),
+                                         recs, people_f, term, survey).collect(), s, term, survey)
+    different_name = (pl.col("first_name_level") == "different").fill_null(False)
+    strong = different_name & pl.col("birth_date_level").is_in(["different", "same_year"]).fill_null(False)
+    agrees = (pl.col("first_name_level").is_in(AGREEING["first_name"])
+              & pl.col("birth_date_level").is_in(AGREEING["birth_date"])).fill_null(False)
+    strong_conflicts = checked.filter(strong)
+    # a link whose first name and birth date agree after all (a misspelling, a partial registry date) is settled
+    weak = checked.filter(~strong & ~agrees).select(
+        *RECORD_KEY, "citizen_id", FIRST_NAME_RANK.alias("holder_first_rank"), BIRTH_AGREES.alias("holder_birth_agrees"))
+    links = exact.join(strong_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(
+        *RECORD_KEY, "citizen_id").with_columns(pl.lit('{"citizen_id":"exact"}').alias("evidence"))
+    return ExactStage(links, strong_conflicts, weak, checked, exact.height)
+
+
+def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, survey: bool) -> CandidateStage:
+    """Every record not settled by stage 1, against all of the province's people. A G-code child is never in the
+    registry. Records without a usable ID (missing, mistyped, mangled) and records whose valid ID named the
+    wrong person go through every blocking rule; for MOE, records with a valid ID no one of the province holds
+    only meet people who share a birth date and a name, or both names and the birth year (VALID_ID_RULES), with
+    their own prior. The joins run on the streamed file, so the ten million records of a national export stay
+    out of the feature work."""
+    settled = exact.links.join(exact.weak_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    conflicted = exact.conflicted
+    if survey:
+        rescue, valid = candidates, candidates.head(0)
+    else:
+        rescue = candidates.filter(pl.col("id_kind") != "valid")
+        valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
+    rescue_f = _record_features(rescue, term, survey).collect()
+    if not survey:  # the conflicted records' features were read with their check: no second pass over the file
+        conflict_f = exact.checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
+            *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
+        rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
+    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
+    paired = [rescue_f.lazy().select(FEATURES)]
+    if not survey:
+        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
+            conflicted, on=RECORD_KEY, how="anti")
+        pairs = pl.concat([pairs, valid_pairs.lazy()])
+        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
+                      .select(FEATURES))
+    return CandidateStage(_with_sides(pairs, pl.concat(paired), people_f).sort([*RECORD_KEY, "citizen_id"]).collect())
+
+
+def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool) -> pl.DataFrame:
+    """Comparison levels of every candidate pair, weighted by the partition's model."""
+    return score(_compare(candidates.pairs, s, term, survey).lazy(), model).collect()
+
+
+DECISION_KEY = [*RECORD_KEY, "citizen_id"]
+
+
+def decision_stage(scored: pl.DataFrame, exact: ExactStage, decided: pl.DataFrame, s: Settings, survey: bool) -> Decisions:
+    """Officer decisions first (rejected pairs leave, accepted pairs win); then a record's best candidate is
+    linked when it is probable enough, clear of the runner-up, and not one of twins the first name cannot
+    tell apart."""
+    dec = decided.select(*DECISION_KEY, "decision")
+    scored = scored.join(dec.filter(pl.col("decision") == "reject"), on=DECISION_KEY, how="anti")
+    accepted_by_officer = dec.filter(pl.col("decision") == "accept")
+    ranked = (
+        scored.join(accepted_by_officer.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+        .sort("match_weight", descending=True)
+        .with_columns(
+            pl.col("match_weight").shift(-1).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("runner_up"),
+            pl.int_range(pl.len()).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("rank"),
+            # the best first-name agreement among the other candidates born the same day with the same surname
+            pl.when(pl.col("p_birth_full_date").is_not_null() & (pl.len().over(TWIN_KEY) > 1))
+            .then(FIRST_NAME_RANK.sort(descending=True).slice(1, 1).first().over(TWIN_KEY)).alias("twin_first_rank"),
+        )
+        .filter(pl.col("rank") == 0)
+        .with_columns((pl.col("match_weight") - pl.col("runner_up").fill_null(-1e9)).alias("margin"))
+        .with_columns(TWIN_UNRESOLVED.alias("twin_unresolved"))
+    )
+    auto_accept = ((pl.col("match_probability") >= s.accept_probability) & (pl.col("margin") >= s.ambiguity_margin)
+                   & ~pl.col("twin_unresolved"))
+    fallback = ranked.filter(auto_accept)
+    if not survey:  # one person, one record per school and term from the fallback: the best one
+        dup = pl.int_range(pl.len()).over(["citizen_id", "r_school_code"], order_by=pl.col("match_weight").neg()) > 0
+        fallback = fallback.with_columns(dup.alias("dup"))
+        duplicates, fallback = fallback.filter("dup"), fallback.filter(~pl.col("dup"))
+    else:
+        duplicates = fallback.clear()
+    # a weak conflict keeps its exact link unless stage 2 linked the record to somebody else (the twin whose name
+    # it bears), and only to a person whose birth date agrees and whose first name agrees better than the ID's
+    # holder's (or as well, where the holder's birth date does not agree): a nickname or a house number never
+    # outweighs an ID that is the person's
+    better_name, same_name = FIRST_NAME_RANK > pl.col("holder_first_rank"), FIRST_NAME_RANK >= pl.col("holder_first_rank")
+    relinked = fallback.join(exact.weak_conflicts, on=RECORD_KEY, how="inner", suffix="_by_id").filter(
+        (pl.col("citizen_id") != pl.col("citizen_id_by_id")) & BIRTH_AGREES
+        & (better_name | (same_name & ~pl.col("holder_birth_agrees")))).select(RECORD_KEY)
+    exact_ok = exact.links.join(relinked, on=RECORD_KEY, how="anti")
+    fallback = fallback.join(exact_ok.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    forced = accepted_by_officer.join(scored, on=DECISION_KEY, how="left").with_columns(
+        pl.col("match_probability").fill_null(1.0), pl.col("evidence").fill_null('{"decision":"accepted by an officer"}'))
+    return Decisions(exact_ok, fallback, forced, ranked, duplicates)
+
+
+def link_frame(d: Decisions, source: str, model: LinkageModel) -> pl.DataFrame:
+    """Every link with its rule, score, evidence and the model that scored it."""
+    def as_links(frame: pl.DataFrame, rule: str | pl.Expr) -> pl.DataFrame:
+        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
+                            (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"),
+                            pl.col("match_probability").round(6).alias("score"), "evidence",
+                            pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
+
+    return pl.concat([
+        as_links(d.exact.with_columns(pl.lit(1.0).alias("match_probability")), "exact_id"),
+        as_links(d.fallback, pl.when(pl.col("id_level") == "one_edit").then(pl.lit("fallback_id_one_edit"))
+                 .otherwise(pl.lit("fallback_name_birth"))),
+        as_links(d.forced, "officer_accepted"),
+    ])
+
+
+def review_stage(d: Decisions, strong_conflicts: pl.DataFrame, links: pl.DataFrame, decided: pl.DataFrame,
+                 s: Settings, source: str) -> pl.DataFrame:
+    """The pairs an officer must decide, each with why; a decided pair and a linked record never return."""
+    def as_review(frame: pl.DataFrame, why_prefix: str) -> pl.DataFrame:
+        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
+                            pl.col("match_probability").round(6).alias("score"),
+                            pl.concat_str(pl.lit('{"reason":"' + why_prefix + '","evidence":'), pl.col("evidence"),
+                                          pl.lit("}")).alias("why")).cast(REVIEW_SCHEMA)
+
+    ranked, probable = d.ranked, pl.col("match_probability") >= s.review_probability
+    clear = pl.col("margin") >= s.ambiguity_margin
+    between = (pl.col("match_probability") < s.accept_probability) | ~clear
+    review = pl.concat([
+        as_review(ranked.filter(pl.col("twin_unresolved") & probable),
+                  "a twin scores almost as high and the first name tells neither"),
+        as_review(ranked.filter(between & probable & ~pl.col("twin_unresolved") & clear),
+                  "probability between review and accept thresholds"),
+        as_review(ranked.filter(probable & ~clear), "another person scores almost as high"),
+        as_review(d.duplicates, "the person already has a record at this school this term"),
+        as_review(strong_conflicts, "valid ID of this person, but first name and birth date disagree"),
+    ]).join(decided.select(DECISION_KEY), on=DECISION_KEY, how="anti").unique(subset=DECISION_KEY, keep="first")
+    return review.join(links.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+
+
 def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term, settings: Settings | None = None,
          decisions: pl.DataFrame | None = None, id_column: str = "citizen_id") -> LinkResult:
-    """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry)."""
+    """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry), stage by stage:
+    exact IDs, the model fitted on them, candidates, scoring, decisions, review."""
     s = settings or load_settings()
     started = time.perf_counter()
     survey = source == "survey"
@@ -164,169 +354,33 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     people_f = prepare_people(people)
     lap("prepare_people")
     # Records stay lazy: a national MOE export is ten million rows, of which a province needs a few
-    # hundred thousand. Each step below streams the file and keeps only what it matches.
+    # hundred thousand. Each stage streams the file and keeps only what it matches.
     recs = prepare_records(records, id_column).with_columns(pl.lit(False).alias("valid_elsewhere"))
     decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
     id_counts = recs.select(pl.len().alias("records"), (pl.col("id_kind") == "valid").sum().alias("valid"),
                             (pl.col("id_kind") == "bad_checksum").sum().alias("failed")).collect().row(0, named=True)
-
-    # stage 1: valid IDs that belong to a person of the province
-    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(
-        *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
-    ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
-                                  pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
-    # only a link whose first name or birth date differs can be a conflict: compare just those in full. A
-    # first name that really differs (not a misspelling) with a birth date that differs too is a strong
-    # conflict (the ID was typed for somebody else: review unless stage 2 finds the record's person); any
-    # other difference is weak (a misspelling, a nickname, a birth-date slip, or a sibling's or twin's ID on
-    # the other child's record): the exact link stands unless stage 2 links the record to somebody else
-    # with its full margin
-    suspicious = ((pl.col("r_first") != pl.col("p_first")).fill_null(True)
-                  | (pl.col("r_birth") != pl.col("p_birth")).fill_null(True))
-    exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
-    suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
-    checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),
-                                                                             pl.lit(False).alias("id_one_edit")),
-                                         recs, people_f, term, survey).collect(), s, term, survey)
-    different_name = (pl.col("first_name_level") == "different").fill_null(False)
-    strong = different_name & pl.col("birth_date_level").is_in(["different", "same_year"]).fill_null(False)
-    exact_conflict = checked.filter(strong)
-    agrees = (pl.col("first_name_level").is_in(AGREEING["first_name"])
-              & pl.col("birth_date_level").is_in(AGREEING["birth_date"])).fill_null(False)
-    # a link whose first name and birth date agree after all (a misspelling, a partial registry date) is settled
-    weak_conflict = checked.filter(~strong & ~agrees).select(
-        *RECORD_KEY, "citizen_id", FIRST_NAME_RANK.alias("holder_first_rank"), BIRTH_AGREES.alias("holder_birth_agrees"))
-    exact_ok = exact.join(exact_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti").select(*RECORD_KEY, "citizen_id").with_columns(
-        pl.lit('{"citizen_id":"exact"}').alias("evidence"))
+    exact = exact_stage(recs, people_f, s, term, survey)
     lap("exact")
-
-    model = fit_model(source, s, recs, people_f, exact_ok, term,
-                      IdCounts(valid=id_counts["valid"], linked=exact.height, failed_check_digit=id_counts["failed"]))
-    exact_conflict = score(exact_conflict.lazy(), model).collect()
+    model = fit_model(source, s, recs, people_f, exact.links, term,
+                      IdCounts(valid=id_counts["valid"], linked=exact.found, failed_check_digit=id_counts["failed"]))
+    strong_conflicts = score(exact.strong_conflicts.lazy(), model).collect()
     lap("model")
-
-    # stage 2: every record not linked by stage 1, against all of the province's people. A G-code child
-    # is never in the registry. Records without a usable ID (missing, mistyped, mangled) and records whose
-    # valid ID named the wrong person go through every blocking rule; for MOE, records with a valid ID no
-    # one of the province holds only meet people who share a birth date and a name, or both names and the
-    # birth year (VALID_ID_RULES), with their own prior. The joins run on the streamed file, so the ten
-    # million records of a national export stay out of the feature work.
-    settled = exact_ok.join(weak_conflict.select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    conflicted = pl.concat([exact_conflict.select(RECORD_KEY), weak_conflict.select(RECORD_KEY)])
-    if survey:
-        rescue = candidates
-        valid = candidates.head(0)
-    else:
-        rescue = candidates.filter(pl.col("id_kind") != "valid")
-        valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
-    rescue_f = _record_features(rescue, term, survey).collect()
-    if not survey:  # the conflicted records' features were read with their check: no second pass over the file
-        conflict_f = checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
-            *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
-        rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
-    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
-    paired = [rescue_f.lazy().select(FEATURES)]
-    if not survey:
-        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
-            conflicted, on=RECORD_KEY, how="anti")
-        pairs = pl.concat([pairs, valid_pairs.lazy()])
-        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
-                      .select(FEATURES))
-    pairs = _with_sides(pairs, pl.concat(paired), people_f).sort([*RECORD_KEY, "citizen_id"]).collect()
-    n_pairs = pairs.height
+    candidates = candidate_stage(recs, people_f, exact, term, survey)
     lap("blocking")
-    scored = score(_compare(pairs, s, term, survey).lazy(), model).collect()
-
+    scored = scoring_stage(candidates, model, s, term, survey)
     lap("scoring")
-    # officer decisions first: rejected pairs leave, accepted pairs win
-    key = [*RECORD_KEY, "citizen_id"]
-    dec = decided.select(*key, "decision")
-    scored = scored.join(dec.filter(pl.col("decision") == "reject"), on=key, how="anti")
-    accepted_by_officer = dec.filter(pl.col("decision") == "accept")
-    forced_records = accepted_by_officer.select(RECORD_KEY)
-
-    ranked = (
-        scored.join(forced_records, on=RECORD_KEY, how="anti")
-        .sort("match_weight", descending=True)
-        .with_columns(
-            pl.col("match_weight").shift(-1).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("runner_up"),
-            pl.int_range(pl.len()).over(RECORD_KEY, order_by=pl.col("match_weight").neg()).alias("rank"),
-            # the best first-name agreement among the other candidates born the same day with the same surname
-            pl.when(pl.col("p_birth_full_date").is_not_null() & (pl.len().over(TWIN_KEY) > 1))
-            .then(FIRST_NAME_RANK.sort(descending=True).slice(1, 1).first().over(TWIN_KEY)).alias("twin_first_rank"),
-        )
-        .filter(pl.col("rank") == 0)
-        .with_columns((pl.col("match_weight") - pl.col("runner_up").fill_null(-1e9)).alias("margin"))
-    )
-    # twins (another candidate born the same day with the same surname) are told apart by the first name only:
-    # unless it agrees better with one of them (a nickname tells neither), the pair waits for an officer
-    # whatever the house or age says
-    twin_unresolved = (FIRST_NAME_RANK <= pl.col("twin_first_rank")).fill_null(False)
-    auto_accept = ((pl.col("match_probability") >= s.accept_probability) & (pl.col("margin") >= s.ambiguity_margin)
-                   & ~twin_unresolved)
-    to_review = ~auto_accept & (pl.col("match_probability") >= s.review_probability)
-    fallback = ranked.filter(auto_accept)
-    # one person, one record per school and term from the fallback: the best one
-    if not survey:
-        dup = pl.int_range(pl.len()).over(["citizen_id", "r_school_code"], order_by=pl.col("match_weight").neg()) > 0
-        fallback = fallback.with_columns(dup.alias("dup"))
-        review_extra = fallback.filter("dup")
-        fallback = fallback.filter(~pl.col("dup"))
-    else:
-        review_extra = fallback.clear()
-
-    def as_links(frame: pl.DataFrame, rule: str | pl.Expr) -> pl.DataFrame:
-        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
-                            (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"),
-                            pl.col("match_probability").round(6).alias("score"), "evidence",
-                            pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
-
-    # a weak conflict keeps its exact link unless stage 2 linked the record to somebody else (the twin whose name it bears)
-    # ... and only to a person whose birth date agrees and whose first name agrees better than the ID's holder's
-    # (or as well, where the holder's birth date does not agree): a nickname or a house number never outweighs
-    # an ID that is the person's
-    better_name, same_name = FIRST_NAME_RANK > pl.col("holder_first_rank"), FIRST_NAME_RANK >= pl.col("holder_first_rank")
-    relinked = fallback.join(weak_conflict, on=RECORD_KEY, how="inner", suffix="_by_id").filter(
-        (pl.col("citizen_id") != pl.col("citizen_id_by_id")) & BIRTH_AGREES
-        & (better_name | (same_name & ~pl.col("holder_birth_agrees")))).select(RECORD_KEY)
-    exact_ok = exact_ok.join(relinked, on=RECORD_KEY, how="anti")
-    fallback = fallback.join(exact_ok.select(RECORD_KEY), on=RECORD_KEY, how="anti")
-    forced = accepted_by_officer.join(scored, on=key, how="left").with_columns(
-        pl.col("match_probability").fill_null(1.0), pl.col("evidence").fill_null('{"decision":"accepted by an officer"}'))
-    links = pl.concat([
-        as_links(exact_ok.with_columns(pl.lit(1.0).alias("match_probability")), "exact_id"),
-        as_links(fallback, pl.when(pl.col("id_level") == "one_edit").then(pl.lit("fallback_id_one_edit"))
-                 .otherwise(pl.lit("fallback_name_birth"))),
-        as_links(forced, "officer_accepted"),
-    ])
-
-    def as_review(frame: pl.DataFrame, why_prefix: str) -> pl.DataFrame:
-        return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
-                            pl.col("match_probability").round(6).alias("score"),
-                            pl.concat_str(pl.lit('{"reason":"' + why_prefix + '","evidence":'), pl.col("evidence"),
-                                          pl.lit("}")).alias("why")).cast(REVIEW_SCHEMA)
-
-    review = pl.concat([
-        as_review(ranked.filter(twin_unresolved & (pl.col("match_probability") >= s.review_probability)),
-                  "a twin scores almost as high and the first name tells neither"),
-        as_review(ranked.filter(to_review & ~twin_unresolved & (pl.col("margin") >= s.ambiguity_margin)),
-                  "probability between review and accept thresholds"),
-        as_review(ranked.filter((pl.col("match_probability") >= s.review_probability) & (pl.col("margin") < s.ambiguity_margin)),
-                  "another person scores almost as high"),
-        as_review(review_extra, "the person already has a record at this school this term"),
-        as_review(exact_conflict, "valid ID of this person, but first name and birth date disagree"),
-    ]).join(decided.select(key), on=key, how="anti").unique(subset=key, keep="first")
-    review = review.join(links.select(RECORD_KEY), on=RECORD_KEY, how="anti")
+    decided_links = decision_stage(scored, exact, decided, s, survey)
+    links = link_frame(decided_links, source, model)
+    review = review_stage(decided_links, strong_conflicts, links, decided, s, source)
     lap("decisions")
     stats = {
         **timings,
         "records": id_counts["records"],
-        "links_exact_id": exact_ok.height,
-        "links_fallback": fallback.height,
-        "links_officer": forced.height,
-        "exact_conflicts": exact_conflict.height,
-        "candidate_pairs": n_pairs,
+        "links_exact_id": decided_links.exact.height,
+        "links_fallback": decided_links.fallback.height,
+        "links_officer": decided_links.forced.height,
+        "exact_conflicts": strong_conflicts.height,
+        "candidate_pairs": candidates.pairs.height,
         "review_queue": review.height,
         "seconds": round(time.perf_counter() - started, 3),
     }

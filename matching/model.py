@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from matching.settings import Settings
+from zero_dropout.tables import LINKAGE_MODEL
 
 # levels that agree (a pair showing one of these on a field is "anchored" by that field)
 AGREEING = {
@@ -57,11 +58,7 @@ VALID_TYPO_RATIO = 1 / 9  # typos that still pass the check digit, per typo that
 # record groups with their own prior: no usable ID (or a valid ID that names the wrong person), and a
 # valid ID that no one of the province holds
 GROUPS = ("unusable_id", "valid_elsewhere")
-MODEL_SCHEMA = {
-    "source": pl.String, "parameter": pl.String, "m": pl.Float64, "u": pl.Float64, "m_pairs": pl.Int64,
-    "u_pairs": pl.Int64, "fitted_weight": pl.Float64, "prior_weight": pl.Float64, "weight": pl.Float64,
-    "fingerprint": pl.String,
-}
+MODEL_SCHEMA = LINKAGE_MODEL.schema
 
 
 @dataclass(frozen=True)

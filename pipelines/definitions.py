@@ -2,14 +2,13 @@
 
 import dagster as dg
 
-import zero_dropout  # noqa: F401  (environment defaults)
-from assets import linkage, published, reports, sources, warehouse
+from assets import history, linkage, reports, sources, warehouse
 from pipelines.jobs import ALL_JOBS
 from pipelines.resources import default_resources
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import inbox_sensor
 
-ASSET_MODULES = [sources, linkage, published, warehouse, reports]
+ASSET_MODULES = [sources, linkage, history, warehouse, reports]
 
 
 def build_definitions(resources: dict, automation: bool = True, loggers: dict | None = None) -> dg.Definitions:

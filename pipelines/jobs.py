@@ -13,9 +13,15 @@ survey_job = dg.define_asset_job(
     description="Read and validate a province's field survey exports of a term.")
 province_term_job = dg.define_asset_job(
     "province_term_job",
-    selection=dg.AssetSelection.assets("survey_responses", "target_population", "moe_links", "survey_links",
-                                       "out_of_school_children", "term_transitions", "out_of_school_summaries"),
-    description="Link, classify and stage the out-of-school children of one province and term.")
+    selection=dg.AssetSelection.assets("survey_responses", "target_population", "moe_links", "moe_review_queue",
+                                       "survey_links", "survey_review_queue"),
+    description="Link one province and term on its own: target population, MOE and survey links, review queues.")
+province_job = dg.define_asset_job(
+    "province_job",
+    selection=dg.AssetSelection.assets("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
+                                       "out_of_school_summaries", "published_province"),
+    description="Read every loaded term of a province together (categories, transitions, link rates, summaries) and "
+                "publish its new version when every blocking check passed.")
 warehouse_job = dg.define_asset_job(
     "warehouse_job", selection=dg.AssetSelection.assets("restricted_warehouse", "analyst_warehouse"),
     description="Single writer: load the staged partitions into restricted.duckdb and analyst.duckdb.")
@@ -24,4 +30,4 @@ report_job = dg.define_asset_job(
     "report_job", selection=dg.AssetSelection.assets("province_report"),
     description="Write the province report of one province and term from analyst.duckdb.")
 
-ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, warehouse_job, report_job]
+ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, province_job, warehouse_job, report_job]

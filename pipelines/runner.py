@@ -1,8 +1,8 @@
 """Run every asset for chosen partitions in this process, in dependency order, with progress lines.
 
-Used by `zero-dropout run` and by the tests. Order: registry per province, then
-per term (ascending, so earlier terms are loaded first) the MOE index and each
-province's partition, then the single warehouse writer, then each partition's
+Used by `zero-dropout run` and by the tests. Order: registry per province, then per term the MOE index and
+each province's term partition, then each province's history (every loaded term read together, published
+only when its blocking checks pass), then the single warehouse writer, then each published partition's
 report. Progress: a line when each job starts and ends, and one per asset step.
 """
 
@@ -18,9 +18,10 @@ from typing import Callable
 import dagster as dg
 
 from pipelines.definitions import build_definitions
-from pipelines.partitions import partition_key, term_partitions
+from assets.partitions import partition_key, term_partitions
 from pipelines.resources import KEY_ENV, PipelinePaths, PseudonymKey
 from zero_dropout import inbox as inbox_mod
+from zero_dropout.staging import Staging
 
 
 class RunFailed(Exception):
@@ -31,10 +32,6 @@ class RunFailed(Exception):
 class Plan:
     provinces: list[str]
     terms: list[str]
-
-    @property
-    def steps(self) -> int:
-        return len(self.provinces) + len(self.terms) * (1 + 2 * len(self.provinces)) + 1
 
 
 def plan(inbox: Path, provinces: list[str] | None = None, terms: list[str] | None = None) -> Plan:
@@ -84,49 +81,85 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+def _failure_reasons(result) -> list[str]:
+    reasons = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            if "DagsterAssetCheckFailedError" not in (error.cls_name or ""):
+                reasons.append(f"{event.step_key}: {error.message.strip()}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
+            data = event.event_specific_data
+            where = data.metadata.get("terms_failing") or data.metadata.get("terms_incomplete")
+            reasons.append(f"check {data.check_name} failed" + (f" (term {where.value})" if where is not None else ""))
+    return reasons
+
+
+def kept_version(staging: Staging, province: str) -> str:
+    """What the warehouse load uses for a province whose new version was not published."""
+    current = staging.current(province)
+    if current is None:
+        return f"province {province} has no published version yet"
+    return (f"province {province} kept its last good version (terms {', '.join(current['terms'])}, "
+            f"published {current['published_at']})")
+
+
 def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms: list[str] | None = None,
         pseudonym_key: str | None = None, progress: Callable[[str], None] = print,
         instance: dg.DagsterInstance | None = None, log_level: str = "CRITICAL") -> Plan:
+    """Run the chosen partitions; a partition that fails does not stop the others: the warehouse is loaded
+    with every province's last good version and RunFailed lists what failed and what was kept."""
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
     p = plan(inbox, provinces, terms)
+    staging = Staging(warehouse)
+    # a term loaded earlier stays part of the province (a late file for an earlier term changes later ones)
+    report_terms = {prov: sorted(set(p.terms) | set(staging.terms_of("target", "population", prov))) for prov in p.provinces}
     key = pseudonym_key if pseudonym_key is not None else os.environ.get(KEY_ENV, "")
     defs = build_definitions({
         "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
         "pseudonym": PseudonymKey(key=key),
     }, automation=False, loggers={"console": dg.colored_console_logger, "progress": _progress_logger(progress)})
     instance = instance or _instance()
-    instance.add_dynamic_partitions(term_partitions.name, p.terms)
-    step = 0
+    instance.add_dynamic_partitions(term_partitions.name, sorted({t for ts in report_terms.values() for t in ts}))
+    total = len(p.provinces) * 2 + len(p.terms) * (1 + len(p.provinces)) + 1 + sum(len(t) for t in report_terms.values())
+    step, failures = 0, []
 
-    def execute(job: str, key=None, label: str = "") -> None:
+    def execute(job: str, key=None, label: str = "") -> bool:
         nonlocal step
         step += 1
         started = time.perf_counter()
-        progress(f"[{step}/{p.steps}] {job} {label}".rstrip() + " ...")
+        progress(f"[{step}/{total}] {job} {label}".rstrip() + " ...")
         result = defs.resolve_job_def(job).execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
         )
         if not result.success:
-            reasons = []
-            for event in result.all_events:
-                if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-                    reasons.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
-                elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
-                    kept = event.event_specific_data.metadata.get("published")
-                    reasons.append(f"check {event.event_specific_data.check_name} failed"
-                                   + ("; the partition kept its last good version" if kept is not None and not kept.value else ""))
-            raise RunFailed(f"{job} {label} failed: " + ("; ".join(reasons) or "see the Dagster event log"))
-        progress(f"[{step}/{p.steps}] {job} {label} done in {time.perf_counter() - started:.1f} s")
+            reasons = _failure_reasons(result)
+            failures.append(f"{job} {label} failed: " + ("; ".join(reasons) or "see the Dagster event log"))
+            progress(f"[{step}/{total}] {job} {label} FAILED: " + ("; ".join(reasons) or "see the Dagster event log"))
+            return False
+        progress(f"[{step}/{total}] {job} {label} done in {time.perf_counter() - started:.1f} s")
+        return True
 
-    for province in p.provinces:
-        execute("registry_job", province, f"province={province}")
+    ready = {prov: execute("registry_job", prov, f"province={prov}") for prov in p.provinces}
     for term in p.terms:
-        execute("moe_job", term, f"term={term}")
-        for province in p.provinces:
-            execute("province_term_job", partition_key(province, term), f"province={province} term={term}")
+        term_ok = execute("moe_job", term, f"term={term}")
+        for prov in p.provinces:
+            if ready[prov] and term_ok:
+                ready[prov] = execute("province_term_job", partition_key(prov, term), f"province={prov} term={term}")
+            else:
+                ready[prov] = False
+    kept = []
+    for prov in p.provinces:
+        if not (ready[prov] and execute("province_job", prov, f"province={prov}")):
+            kept.append(kept_version(staging, prov))
     execute("warehouse_job", None, "")
-    for term in p.terms:
-        for province in p.provinces:
-            execute("report_job", partition_key(province, term), f"province={province} term={term}")
+    for prov in p.provinces:
+        for term in report_terms[prov]:
+            if staging.current(prov) and term in staging.current(prov)["terms"]:
+                execute("report_job", partition_key(prov, term), f"province={prov} term={term}")
+    for line in kept:
+        progress(line)
+    if failures:
+        raise RunFailed("; ".join(failures + kept))
     return p

@@ -14,7 +14,7 @@ import zoneinfo
 import dagster as dg
 
 from pipelines.jobs import province_term_job
-from pipelines.partitions import partition_key, term_partitions
+from assets.partitions import partition_key, term_partitions
 from pipelines.resources import PipelinePaths
 from zero_dropout import inbox as inbox_mod
 from zero_dropout.terms import current_term

@@ -15,7 +15,7 @@ import json
 import dagster as dg
 
 from pipelines.jobs import moe_job, registry_job, survey_job
-from pipelines.partitions import partition_key, term_partitions
+from assets.partitions import partition_key, term_partitions
 from pipelines.resources import PipelinePaths
 from zero_dropout import inbox as inbox_mod
 

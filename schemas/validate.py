@@ -16,18 +16,15 @@ import polars as pl
 
 from schemas import moe, registry, survey
 from schemas.rules import Rule, to_schema
+from zero_dropout.tables import ROW_FAILURE, ROW_ISSUE
 
 ROW_INDEX = "__row_index"
 RAW_VALUE_MAX_CHARS = 500  # a 20 MB cell is cut in the quarantine copy; the row is still rejected whole
 DATA_ISSUES = "data_issues"
 
 # One row per (input row, column, check): quarantine (blocking failures) and data issues (repairs) alike.
-FAILURE_SCHEMA = {
-    "source_row": pl.Int64, "source_sheet": pl.String, "column": pl.String, "check": pl.String,
-    "failure_case": pl.String, "raw_values": pl.String,
-}
-QUARANTINE_SCHEMA = FAILURE_SCHEMA
-ISSUE_SCHEMA = {k: v for k, v in FAILURE_SCHEMA.items() if k != "raw_values"}
+QUARANTINE_SCHEMA = ROW_FAILURE.schema
+ISSUE_SCHEMA = ROW_ISSUE.schema
 
 
 @dataclass

@@ -24,6 +24,6 @@ def sample_warehouse(tmp_path_factory) -> Path:
     warehouse = tmp_path_factory.mktemp("warehouse")
     lines: list[str] = []
     run(SAMPLES / "inbox", warehouse, progress=lines.append)
-    assert lines[-1].startswith("[13/13] report_job")  # the reports come last
-    assert any(line.strip().startswith("moe_links done in") for line in lines)  # progress per step
+    assert lines[-1].startswith("[15/15] report_job")  # the reports come last
+    assert any(line.strip().startswith("moe_linkage done in") for line in lines)  # progress per step
     return warehouse

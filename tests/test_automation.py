@@ -83,31 +83,80 @@ def _nightly(inbox, tmp_path, instance):
 
 
 def test_a_source_run_makes_the_partitions_it_feeds_follow(tmp_path, samples):
-    # after the sensor's source runs, Dagster's automation sensor requests exactly the province-term
-    # partitions whose inputs were updated (own process, as above)
+    # after the sensor's source runs, Dagster's automation sensor requests exactly the province-term partitions
+    # whose inputs were updated; once they ran, the province's history and its publication; then the load
     _in_own_process("check_follow", samples, tmp_path)
 
 
-def check_follow(samples, tmp_path):
+def test_a_late_file_for_an_earlier_term_makes_the_province_follow(tmp_path, samples):
+    _in_own_process("check_late_term_follows", samples, tmp_path)
+
+
+TERM_ASSETS = ("target_population", "moe_links", "moe_review_queue", "survey_links", "survey_review_queue")
+PROVINCE_ASSETS = ("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
+                   "out_of_school_summaries", "published_province")
+
+
+def _automation(samples, tmp_path):
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import partition_key
 
     defs = build_definitions(_resources(samples / "inbox", tmp_path))
-    follow = [dg.AssetKey(k) for k in ("target_population", "moe_links", "survey_links", "out_of_school_children")]
+    keys = [dg.AssetKey(k) for k in (*TERM_ASSETS, *PROVINCE_ASSETS, "restricted_warehouse")]
 
     def requested(instance, cursor=None):
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-        return result, {k.path[0]: sorted(str(p) for p in result.get_requested_partitions(k)) for k in follow}
+        asked = {k.path[0]: sorted(str(p) for p in result.get_requested_partitions(k)) for k in keys}
+        return result, {k: v for k, v in asked.items() if v}
 
+    return defs, requested
+
+
+def check_follow(samples, tmp_path):
+    from assets.partitions import partition_key
+
+    defs, requested = _automation(samples, tmp_path)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("term", ["2567-1"])
         result, asked = requested(instance)
-        assert all(v == [] for v in asked.values())  # nothing materialised yet: nothing to follow
+        assert asked == {}  # nothing materialised yet: nothing to follow
         for job, key in (("registry_job", "55"), ("moe_job", "2567-1"), ("survey_job", partition_key("55", "2567-1"))):
             assert defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance).success
         result, asked = requested(instance, result.cursor)
-        # exactly the partition the three source runs feed, the whole chain planned in one tick; province 40
-        # (no registry run yet) and every other term stay untouched
-        assert asked == {k.path[0]: ["55|2567-1"] for k in follow}
+        # exactly the partition the three source runs feed, the whole term chain planned in one tick; province 40
+        # (no registry run yet) and every other term stay untouched; the province waits for its term to run
+        # (the load follows the sources at once: their ingest_files and quarantine are data health)
+        assert asked == {**{k: ["55|2567-1"] for k in TERM_ASSETS}, "restricted_warehouse": ["None"]}
         result, asked = requested(instance, result.cursor)
-        assert all(v == [] for v in asked.values())  # requested once, not again on the next tick
+        assert asked == {}  # requested once, not again on the next tick
+        assert defs.resolve_job_def("province_term_job").execute_in_process(
+            partition_key=partition_key("55", "2567-1"), instance=instance).success
+        result, asked = requested(instance, result.cursor)
+        # the history, once its term ran (and the load for the survey file's data health)
+        assert asked == {**{k: ["55"] for k in PROVINCE_ASSETS[:-1]}, "restricted_warehouse": ["None"]}
+        history = defs.resolve_job_def("province_job").get_subset(asset_selection={dg.AssetKey(k) for k in PROVINCE_ASSETS[:-1]})
+        assert history.execute_in_process(partition_key="55", instance=instance).success
+        result, asked = requested(instance, result.cursor)
+        assert asked == {"published_province": ["55"]}  # its blocking checks passed: publish
+        publish = defs.resolve_job_def("province_job").get_subset(asset_selection={dg.AssetKey("published_province")})
+        assert publish.execute_in_process(partition_key="55", instance=instance).success
+        result, asked = requested(instance, result.cursor)
+        assert asked == {"restricted_warehouse": ["None"]}  # the new version is loaded
+
+
+def check_late_term_follows(samples, tmp_path):
+    from assets.partitions import partition_key
+
+    defs, requested = _automation(samples, tmp_path)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("term", ["2566-2", "2567-1"])
+        for job, key in (("registry_job", "55"), ("moe_job", "2567-1"), ("province_term_job", partition_key("55", "2567-1")),
+                         ("province_job", "55")):
+            assert defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance).success
+        result, _ = requested(instance)
+        # 2566-2's exports arrive after 2567-1 was published
+        for job, key in (("moe_job", "2566-2"), ("province_term_job", partition_key("55", "2566-2"))):
+            assert defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance).success
+        result, asked = requested(instance, result.cursor)
+        # the province's history reads every term again (2567-1's categories and transitions change) and, in the
+        # same run, publishes when its blocking checks pass
+        assert {k: v for k, v in asked.items() if k in PROVINCE_ASSETS} == {k: ["55"] for k in PROVINCE_ASSETS}

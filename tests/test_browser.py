@@ -97,7 +97,7 @@ def test_dagster_ui_shows_the_assets_and_the_latest_counts(browser, samples, tmp
     env = {"DAGSTER_HOME": str(home), "ZERO_DROPOUT_INBOX": str(samples / "inbox"), "ZERO_DROPOUT_WAREHOUSE": str(warehouse),
            "ZERO_DROPOUT_PSEUDONYM_KEY": "ui-test-key", "DAGSTER_DISABLE_TELEMETRY": "1"}
     # materialise into a persistent instance, as a nightly run would, then open the UI on it
-    done = subprocess.run([sys.executable, "-m", "zero_dropout.cli", "run", "--warehouse", str(warehouse)],
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--warehouse", str(warehouse)],
                           env={**os.environ, **env}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     import duckdb
@@ -107,17 +107,24 @@ def test_dagster_ui_shows_the_assets_and_the_latest_counts(browser, samples, tmp
     con.close()
 
     with dagster_dev(env) as (port, nodes, stopped):
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = browser.new_page(viewport={"width": 2400, "height": 1800})  # the whole group graph in view
         seen = _watch(page)
         base = f"http://127.0.0.1:{port}"
+        # the term assets, then the province history that reads every term of a province (the cross-term
+        # dependencies), its publication, and the load
         graphs = {"linkage": ("registry_people", "moe_students", "survey_responses", "target_population", "moe_links",
-                              "survey_links", "out_of_school_children", "restricted_warehouse"),
+                              "moe_review_queue", "survey_links", "survey_review_queue", "out_of_school_children"),
+                  "out_of_school": ("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
+                                    "out_of_school_summaries", "published_province", "restricted_warehouse"),
                   "warehouse": ("restricted_warehouse", "analyst_warehouse", "province_report")}
         for group, names in graphs.items():
             page.goto(f"{base}/locations/zero_dropout/asset-groups/{group}")
             for name in names:
                 page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)
             _dismiss_welcome(page)
+            loading = page.get_by_text("Loading...")
+            if loading.count():
+                loading.first.wait_for(state="hidden", timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / f"dagster_graph_{group}.png"))
 
         page.goto(f"{base}/assets/restricted_warehouse")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inbox_builder import drop, make_pid
 from zero_dropout.inbox import InboxFile
-from zero_dropout.ingest import ingest
+from schemas.ingest import ingest
 
 SURVEY_HEADER = ["survey_id", "survey_date", "org", "pid", "fname", "lname", "sex", "birth_date", "age", "ccaattmm",
                  "hno", "status", "lat", "lon", "photo_ref"]

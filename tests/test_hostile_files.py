@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inbox_builder import MOE_HEADER, csv_text, drop, make_pid, moe_row
 from zero_dropout.inbox import InboxFile
-from zero_dropout.ingest import ingest
+from schemas.ingest import ingest
 
 SURVEY = "survey_id,fname,status"
 

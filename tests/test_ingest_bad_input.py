@@ -9,7 +9,7 @@ import pytest
 
 from inbox_builder import MOE_HEADER, REGISTRY_HEADER, csv_text, drop, make_pid, moe_row, registry_row
 from zero_dropout.inbox import scan
-from zero_dropout.ingest import IngestCache, ingest
+from schemas.ingest import IngestCache, ingest
 
 
 def _registry(tmp_path, name, data, encoding="utf-8"):

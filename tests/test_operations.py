@@ -34,7 +34,7 @@ def test_rerunning_a_partition_leaves_identical_tables(tmp_path, samples):
 def test_two_processes_materialising_different_partitions_at_once_both_succeed(tmp_path, samples):
     env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "k", "DAGSTER_DISABLE_TELEMETRY": "1"}
     env.pop("DAGSTER_HOME", None)
-    cmd = [sys.executable, "-m", "zero_dropout.cli", "run", "--inbox", str(samples / "inbox"), "--warehouse", str(tmp_path)]
+    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(samples / "inbox"), "--warehouse", str(tmp_path)]
     procs = [subprocess.Popen([*cmd, "--province", p], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for p in ("55", "40")]
     outputs = [p.communicate(timeout=300) for p in procs]
@@ -58,16 +58,28 @@ def test_dagster_dev_serves_the_asset_graph_on_loopback_and_stops_cleanly(tmp_pa
     assert stopped.cleanly, "dagster dev did not stop on SIGTERM"
 
 
+PROVINCE_TABLES = ("out_of_school", "record_links", "review_queue", "partition_summary", "linkage_model", "cohort_status",
+                   "transitions", "link_rates")
+
+
 def _province_rows(warehouse, province: str) -> dict[str, str]:
     con = duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True)
     try:
         return {t: con.sql(f"SELECT * FROM {t} WHERE province_code = '{province}' ORDER BY ALL").pl().write_csv()
-                for t in ("out_of_school", "record_links", "review_queue", "partition_summary", "linkage_model")}
+                for t in PROVINCE_TABLES}
     finally:
         con.close()
 
 
-def test_a_partition_whose_blocking_check_fails_keeps_its_last_good_version(tmp_path, samples):
+def _status(warehouse, province: str) -> dict:
+    con = duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True)
+    try:
+        return con.sql(f"SELECT * FROM publication_status WHERE province_code = '{province}'").pl().row(0, named=True)
+    finally:
+        con.close()
+
+
+def test_a_province_whose_blocking_check_fails_keeps_its_last_good_version(tmp_path, samples):
     import shutil
 
     from pipelines.runner import RunFailed
@@ -78,15 +90,79 @@ def test_a_partition_whose_blocking_check_fails_keeps_its_last_good_version(tmp_
     args = dict(pseudonym_key="k", progress=lambda _: None)
     run(inbox, warehouse, **args)
     good = _province_rows(warehouse, "40")
-    staged = sorted((p, p.stat().st_mtime_ns) for p in (warehouse / "staging" / "links").rglob("province=40/term=2567-1/moe_*"))
-    assert len(staged) == 4  # links, review, model, link rate
     other = next((inbox / "moe" / "2567-1").glob("*other_affiliations*"))
     moved = tmp_path / other.name
     other.rename(moved)  # an incomplete national export: thousands of children look out of school
     lines: list[str] = []
-    with pytest.raises(RunFailed, match="moe_link_rate_stable failed; the partition kept its last good version"):
+    with pytest.raises(RunFailed, match="moe_link_rate_stable failed \\(term 2567-1\\)"):
         run(inbox, warehouse, pseudonym_key="k", progress=lines.append)
-    assert sorted((p, p.stat().st_mtime_ns) for p in (warehouse / "staging" / "links").rglob("province=40/term=2567-1/moe_*")) == staged
+    assert any(line.startswith("province 40 kept its last good version (terms 2566-2, 2567-1") for line in lines)
+    assert _province_rows(warehouse, "40") == good  # the load of the failed run still holds the last good version
+    status = _status(warehouse, "40")
+    assert status["refused_checks"] == "moe_link_rate_stable" and status["refused_terms"] == "2567-1"
     moved.rename(other)
     run(inbox, warehouse, provinces=["55"], **args)  # another province's run loads the warehouse again
     assert _province_rows(warehouse, "40") == good
+    run(inbox, warehouse, provinces=["40"], **args)  # the export is whole again: 40 publishes, the refusal is cleared
+    assert _province_rows(warehouse, "40") == good and _status(warehouse, "40")["refused_checks"] is None
+
+
+def test_a_run_killed_inside_a_partition_leaves_the_last_good_version(tmp_path, samples):
+    import shutil
+    import signal
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    warehouse = tmp_path / "w"
+    run(inbox, warehouse, pseudonym_key="k", progress=lambda _: None)
+    good = _province_rows(warehouse, "40")
+    # the registry of 40 changes (a newer extract with fewer people), and the run is killed inside province 40
+    registry = next((inbox / "registry" / "40").iterdir())
+    import polars as pl
+    newer = inbox / "registry" / "40" / "registry_40_20991231.csv"
+    pl.read_excel(registry, infer_schema_length=0).head(500).write_csv(newer)
+    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "k", "DAGSTER_DISABLE_TELEMETRY": "1"}
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
+                             str(warehouse), "--province", "40"], env=env, stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # killed once the first term of 40 has been relinked on the newer extract
+        if line.strip().startswith("moe_linkage done"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    run(inbox, warehouse, provinces=["55"], pseudonym_key="k", progress=lambda _: None)  # the next load
+    assert _province_rows(warehouse, "40") == good
+
+
+def _all_tables(warehouse) -> dict[str, str]:
+    out = {}
+    for name in ("restricted", "analyst"):
+        con = duckdb.connect(str(warehouse / f"{name}.duckdb"), read_only=True)
+        try:
+            tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+            out |= {f"{name}.{t}": con.sql(f"SELECT * FROM {t} ORDER BY ALL").pl().write_csv()
+                    for t in tables if t != "publication_status"}  # (publication times differ)
+        finally:
+            con.close()
+    return out
+
+
+def test_late_files_for_an_earlier_term_give_the_tables_of_a_clean_run(tmp_path, samples):
+    import shutil
+
+    clean = tmp_path / "clean"
+    run(samples / "inbox", clean, pseudonym_key="k", progress=lambda _: None)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    late = tmp_path / "late"
+    for folder in [inbox / "moe" / "2566-2", *(inbox / "survey").glob("*/2566-2")]:
+        shutil.move(folder, late / folder.relative_to(inbox))
+    warehouse = tmp_path / "w"
+    run(inbox, warehouse, pseudonym_key="k", progress=lambda _: None)  # 2567-1 alone: no earlier term
+    shutil.copytree(late, inbox, dirs_exist_ok=True)
+    lines: list[str] = []
+    run(inbox, warehouse, terms=["2566-2"], pseudonym_key="k", progress=lines.append)  # only the late term is linked
+    assert not any("province_term_job" in line and "2567-1" in line for line in lines)
+    assert any("report_job province=40 term=2567-1 done" in line for line in lines)  # its report is rebuilt
+    assert _all_tables(warehouse) == _all_tables(clean)

@@ -103,11 +103,11 @@ def test_report_figures_equal_the_analyst_tables(page, sample_warehouse):
 
 def test_report_command_and_a_clear_error_for_a_term_not_loaded(sample_warehouse, tmp_path):
     out = tmp_path / "r.html"
-    ok = subprocess.run([sys.executable, "-m", "zero_dropout.cli", "report", "--province", "40", "--term", "2566-2",
+    ok = subprocess.run([sys.executable, "-m", "pipelines.cli", "report", "--province", "40", "--term", "2566-2",
                          "--warehouse", str(sample_warehouse), "--out", str(out)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    bad = subprocess.run([sys.executable, "-m", "zero_dropout.cli", "report", "--province", "40", "--term", "2568-1",
+    bad = subprocess.run([sys.executable, "-m", "pipelines.cli", "report", "--province", "40", "--term", "2568-1",
                           "--warehouse", str(sample_warehouse)], capture_output=True, text=True)
     assert bad.returncode == 1 and "not in" in bad.stderr and "2566-2, 2567-1" in bad.stderr
     with pytest.raises(report.ReportError, match="run the pipeline first"):

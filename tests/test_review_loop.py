@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from pipelines.runner import run
-from zero_dropout.cli import main as cli
+from pipelines.cli import main as cli
 from zero_dropout.decisions import DecisionError, import_decisions
 
 

@@ -39,7 +39,7 @@ def _sheet(path) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def lists(sample_warehouse, tmp_path_factory):
     out = tmp_path_factory.mktemp("worklists")
-    proc = subprocess.run([sys.executable, "-m", "zero_dropout.cli", "worklist", "--province", PROVINCE, "--term", TERM,
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "worklist", "--province", PROVINCE, "--term", TERM,
                            "--warehouse", str(sample_warehouse), "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "RESTRICTED" in proc.stdout

@@ -144,6 +144,24 @@ RESTRICTED = {
         {"previous_term": "the previous loaded term", "previous_category": "category in the previous term",
          "transition": "what happened between the two terms"},
     ),
+    "link_rates": (
+        "Per province and term: the share of the target population linked to an MOE record, against the previous "
+        "loaded term (the blocking check moe_link_rate_stable stops a province's new version when it falls by more "
+        "than 10 points).",
+        {"target_population": "target population of the term", "target_linked": "targeted people with an MOE link",
+         "target_link_rate": "target_linked / target_population", "previous_term": "the previous loaded term",
+         "previous_link_rate": "its target_link_rate", "link_rate_stable": "false when the rate fell by more than 10 points"},
+    ),
+    "publication_status": (
+        "Per province: the version the warehouse holds and the last attempt that was not published (data health). "
+        "A province's new version is published only when every blocking check of its terms passed; otherwise the "
+        "last good version stays.",
+        {"province_code": COMMON["province_code"], "published_version": "version in use (time and run)",
+         "published_at": "when it was published (UTC)", "published_terms": "terms it holds",
+         "refused_at": "when a blocking check last stopped a new version (empty when the latest attempt was published)",
+         "refused_checks": "the checks that failed", "refused_terms": "the terms they failed for",
+         "unfinished_attempts": "attempts that stopped before publishing and before any check (a failed or killed run)"},
+    ),
     "registry_people": (
         "The registry people of each province's latest extract: names, birth dates and addresses, for the visit lists "
         "field teams receive (restricted).",
@@ -174,6 +192,8 @@ ANALYST = {
         },
     ),
     "partition_summary": RESTRICTED["partition_summary"],
+    "link_rates": RESTRICTED["link_rates"],
+    "publication_status": RESTRICTED["publication_status"],
     "transitions": (RESTRICTED["transitions"][0] + " Pseudonymised with child_key.",
                     {"child_key": "keyed pseudonym of the child", **RESTRICTED["transitions"][1]}),
     "summary_by_transition": (

@@ -19,9 +19,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from zero_dropout.tables import REVIEW_DECISIONS
+
 KEY = ["source", "source_file", "source_sheet", "source_row", "citizen_id"]
-SCHEMA = {"source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-          "citizen_id": pl.String, "decision": pl.String, "decided_by": pl.String, "decided_at": pl.Datetime("us")}
+SCHEMA = REVIEW_DECISIONS.schema
 DECISIONS = ("accept", "reject")
 
 

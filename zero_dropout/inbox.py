@@ -79,13 +79,13 @@ def misplaced(inbox: Path):
     should have gone: never skipped without a word."""
     import polars as pl
 
-    from zero_dropout.ingest import INGEST_FILES_SCHEMA
+    from zero_dropout.tables import INGEST_FILES, PARTITION
 
-    rows = [{**{k: None for k in INGEST_FILES_SCHEMA}, "source": f.source if f.source in ("registry", "moe", "survey")
+    rows = [{**{k: None for k in INGEST_FILES.columns}, "source": f.source if f.source in ("registry", "moe", "survey")
              else "unknown", "source_file": f.rel, "content_hash": content_hash(f.path), "rows_read": 0,
              "rows_accepted": 0, "rows_quarantined": 0, "outcome": "refused", "message": f.problem}
             for f in scan(inbox) if f.problem is not None]
-    schema = {**INGEST_FILES_SCHEMA, "province_code": pl.String, "term": pl.String}
+    schema = {**INGEST_FILES.schema, **PARTITION}
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 

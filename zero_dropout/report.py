@@ -22,7 +22,7 @@ from zero_dropout.charts import number
 from zero_dropout.contract import load_contract
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.terms import Term
-from zero_dropout.transitions import SUPPRESS_UNDER
+from zero_dropout.disclosure import SUPPRESS_UNDER, suppress, suppressed_count_sql
 
 NATIONALITY_TH = {"thai": "สัญชาติไทย", "non_thai": "ไม่มีสัญชาติไทย"}
 SEX_TH = {1: "ชาย", 2: "หญิง"}
@@ -39,10 +39,6 @@ NOT_SURVEYED = "ยังไม่ได้สำรวจ"
 
 class ReportError(Exception):
     pass
-
-
-def suppress(n: int | None) -> int | None:
-    return None if n is None or n < SUPPRESS_UNDER else int(n)
 
 
 def count(n: int | None) -> str:
@@ -71,7 +67,7 @@ class ReportData:
 def _counts(con: duckdb.DuckDBPyConnection, by: str, where: str, params: list) -> pl.DataFrame:
     """Out-of-school children counted by ``by`` (suppressed under 5)."""
     return con.sql(
-        f"SELECT {by}, CASE WHEN count(*) < {SUPPRESS_UNDER} THEN NULL ELSE count(*) END AS children "
+        f"SELECT {by}, {suppressed_count_sql()} AS children "
         f"FROM out_of_school WHERE province_code = ? AND term = ? {where} GROUP BY ALL ORDER BY ALL", params=params).pl()
 
 

@@ -81,12 +81,8 @@ def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
     return frame.with_columns(thai_id.id_kind_expr(pl.col(col)).alias("id_kind"))
 
 
-REGISTRY_FIELDS = ["citizen_id", "title", "first_name", "last_name", "sex", "birth_date", "nationality", "house_id",
-                   "house_no", "address_code", "person_status", "move_in_date"]
-
-
 def registry(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, REGISTRY_FIELDS), "citizen_id")
+    frame = _id_columns(_ensure(raw, list(contract.sources["registry"].fields)), "citizen_id")
     frame = _address_columns(_person_columns(frame))
     thai_words = contract.vocabulary("nationality_thai")
     nat = clean_text(pl.col("nationality"))
@@ -102,12 +98,8 @@ def registry(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
     return with_partial_date(frame, "move_in_text", "move_in").drop("move_in_text")
 
 
-MOE_FIELDS = ["student_id", "title", "first_name", "last_name", "sex", "birth_date", "school_code", "school_name",
-              "affiliation", "school_province", "grade", "enrollment_status"]
-
-
 def moe(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, MOE_FIELDS), "student_id")
+    frame = _id_columns(_ensure(raw, list(contract.sources["moe"].fields)), "student_id")
     frame = _person_columns(frame)
     school = digits_only(pl.col("school_code"))
     return frame.with_columns(
@@ -121,13 +113,8 @@ def moe(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
     )
 
 
-SURVEY_FIELDS = ["survey_id", "survey_date", "surveyor_org", "citizen_id", "title", "first_name", "last_name", "sex",
-                 "birth_date", "age", "address_code", "house_no", "found_status", "reason", "need", "photo_ref",
-                 "lat", "lon"]
-
-
 def survey(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, SURVEY_FIELDS), "citizen_id")
+    frame = _id_columns(_ensure(raw, list(contract.sources["survey"].fields)), "citizen_id")
     frame = _address_columns(_person_columns(frame))
     frame = with_partial_date(frame.with_columns(clean_text(pl.col("survey_date")).alias("survey_text")), "survey_text", "survey")
     return frame.with_columns(

@@ -10,9 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import polars as pl
-from pythainlp.util import normalize as _pythainlp_normalize
 
-import zero_dropout  # noqa: F401  (sets PYTHAINLP_DATA before pythainlp reads it)
+from zero_dropout.thai_nlp import normalize as _pythainlp_normalize
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 ARABIC_DIGITS = "0123456789"

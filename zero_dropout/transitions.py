@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-SUPPRESS_UNDER = 5  # counts under 5 leave the office as NULL, flagged suppressed
+from zero_dropout.disclosure import counted
+from zero_dropout.tables import TRANSITIONS as TRANSITIONS_TABLE
+
 TRANSITIONS = ("returned_to_school", "newly_out", "still_out", "still_in_school", "aged_out", "moved_away", "died",
                "entered_in_school", "entered_out_of_school")
 DIED = ("removed_or_deceased", "reported_dead")
 MOVED = ("moved_out", "moved_abroad", "renounced_thai_nationality")
-COLUMNS = ["province_code", "term", "previous_term", "citizen_id", "previous_category", "category", "transition",
-           "amphoe_code", "tambon_code", "age_band"]
-SCHEMA = {"province_code": pl.String, "term": pl.String, "previous_term": pl.String, "citizen_id": pl.String,
-          "previous_category": pl.String, "category": pl.String, "transition": pl.String, "amphoe_code": pl.String,
-          "tambon_code": pl.String, "age_band": pl.String}
+COLUMNS, SCHEMA = TRANSITIONS_TABLE.columns, TRANSITIONS_TABLE.schema
 
 
 def between(current: pl.DataFrame, previous: pl.DataFrame | None, province: str, term: str,
@@ -57,14 +55,6 @@ def between(current: pl.DataFrame, previous: pl.DataFrame | None, province: str,
         )
         .select(COLUMNS).cast(SCHEMA).sort("citizen_id")
     )
-
-
-def counted(frame: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
-    """Rows of ``frame`` counted by ``dims``; counts under 5 become NULL with ``suppressed`` true."""
-    n = pl.len().cast(pl.Int64)
-    return frame.group_by(dims).agg(
-        pl.when(n < SUPPRESS_UNDER).then(None).otherwise(n).alias("children"), (n < SUPPRESS_UNDER).alias("suppressed"),
-    ).sort(dims, nulls_last=False)
 
 
 def summaries(children: pl.DataFrame, transitions: pl.DataFrame, tables: dict[str, str]) -> dict[str, pl.DataFrame]:

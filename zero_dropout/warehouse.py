@@ -16,19 +16,11 @@ from zero_dropout.catalog import ANALYST, GLOSSARY, RESTRICTED, SUMMARY_TABLES a
 from zero_dropout import decisions
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.staging import Staging
+from zero_dropout.tables import STAGED
 
 DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
 
-EMPTY_DDL = {
-    "review_queue": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, province_code VARCHAR, "
-                    "term VARCHAR, citizen_id VARCHAR, score DOUBLE, why VARCHAR",
-    "quarantine": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
-                  "\"check\" VARCHAR, failure_case VARCHAR, raw_values VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
-    "data_issues": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, \"column\" VARCHAR, "
-                   "\"check\" VARCHAR, failure_case VARCHAR, content_hash VARCHAR, province_code VARCHAR, term VARCHAR",
-    "record_links": "source VARCHAR, source_file VARCHAR, source_sheet VARCHAR, source_row BIGINT, citizen_id VARCHAR, "
-                    "rule VARCHAR, score DOUBLE, evidence VARCHAR, model_fingerprint VARCHAR, province_code VARCHAR, term VARCHAR",
-}
+EMPTY_DDL = {name: table.ddl() for name, table in STAGED.items()}
 
 
 REGISTRY_PEOPLE_COLUMNS = ("province_code, citizen_id, title, first_name, last_name, sex, birth_date::VARCHAR AS birth_date, birth_year_be, "
@@ -121,18 +113,18 @@ def build_restricted(warehouse_dir: Path) -> Path:
     staging = Staging(warehouse_dir)
 
     def build(con: duckdb.DuckDBPyConnection) -> None:
-        _create_from(con, "out_of_school", staging.files("out_of_school", "children"), "province_code, term, citizen_id")
+        _create_from(con, "out_of_school", staging.published_files("out_of_school", "children"), "province_code, term, citizen_id")
         con.execute("ALTER TABLE out_of_school ADD COLUMN category_th VARCHAR")
         for cat, label in CATEGORY_LABELS_TH.items():
             con.execute("UPDATE out_of_school SET category_th = ? WHERE category = ?", [label, cat])
-        _create_from(con, "partition_summary", staging.files("out_of_school", "summary"), "province_code, term")
-        _create_from(con, "cohort_status", staging.files("out_of_school", "cohort_status"), "province_code, term, citizen_id")
-        _create_from(con, "transitions", staging.files("out_of_school", "transitions"), "province_code, term, citizen_id")
-        links = staging.files("links", "moe_links") + staging.files("links", "survey_links")
+        _create_from(con, "partition_summary", staging.published_files("out_of_school", "summary"), "province_code, term")
+        _create_from(con, "cohort_status", staging.published_files("out_of_school", "cohort_status"), "province_code, term, citizen_id")
+        _create_from(con, "transitions", staging.published_files("out_of_school", "transitions"), "province_code, term, citizen_id")
+        links = staging.published_files("links", "moe_links") + staging.published_files("links", "survey_links")
         _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
-        models = staging.files("links", "moe_model") + staging.files("links", "survey_model")
+        models = staging.published_files("links", "moe_model") + staging.published_files("links", "survey_model")
         _create_from(con, "linkage_model", models, "province_code, term, source, parameter")
-        review = staging.files("links", "moe_review") + staging.files("links", "survey_review")
+        review = staging.published_files("links", "moe_review") + staging.published_files("links", "survey_review")
         _create_from(con, "review_queue", review, "province_code, term, source, source_file, source_sheet, source_row")
         decided = decisions.load(warehouse_dir)
         con.register("decided", decided.to_arrow())
@@ -144,6 +136,11 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "data_issues", issues, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
         files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")] + staging.files("inbox", "misplaced")
         _create_from(con, "ingest_files", files, "source, source_file")
+        _create_from(con, "link_rates", staging.published_files("links", "moe_link_rate"), "province_code, term")
+        status = staging.publication_status()
+        con.register("status", status.to_arrow())
+        con.execute("CREATE TABLE publication_status AS SELECT * FROM status ORDER BY province_code")
+        con.unregister("status")
         people = staging.files("registry", "people")
         if people:  # the latest extract of each province: names and addresses for visit lists
             con.execute(f"CREATE TABLE registry_people AS SELECT {REGISTRY_PEOPLE_COLUMNS} "
@@ -179,9 +176,12 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
             {"ipad": ipad, "opad": opad},
         )
         con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
+        con.execute("CREATE TABLE publication_status AS SELECT * FROM r.publication_status ORDER BY province_code")
         have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
         if "linkage_model" in have:  # parameters and counts only: no person in it
             con.execute("CREATE TABLE linkage_model AS SELECT * FROM r.linkage_model ORDER BY province_code, term, source, parameter")
+        if "link_rates" in have:  # counts only
+            con.execute("CREATE TABLE link_rates AS SELECT * FROM r.link_rates ORDER BY province_code, term")
         if "transitions" in have:
             con.execute(
                 "CREATE TABLE transitions AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
@@ -190,7 +190,7 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
             )
         # summary tables: suppressed per partition by the out_of_school_summaries asset, copied here
         for table in [*SUMMARIES, "summary_by_transition"]:
-            files = staging.files("summaries", table)
+            files = staging.published_files("summaries", table)
             if files:
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true, hive_partitioning = false) "
                             "ORDER BY ALL")

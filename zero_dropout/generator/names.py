@@ -6,9 +6,8 @@ from functools import cache
 
 import numpy as np
 import polars as pl
-from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
 
-import zero_dropout  # noqa: F401  (PYTHAINLP_DATA)
+from zero_dropout.thai_nlp import name_list
 
 # Common Thai nicknames (ชื่อเล่น), used by field teams instead of the registered name.
 NICKNAMES = np.array(
@@ -19,8 +18,7 @@ NICKNAMES = np.array(
 
 @cache
 def _pool(kind: str) -> np.ndarray:
-    source = {"male": thai_male_names, "female": thai_female_names, "family": thai_family_names}[kind]
-    names = sorted(n.strip() for n in source() if n.strip())
+    names = sorted(n.strip() for n in name_list(kind) if n.strip())
     return np.array(names)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import zero_dropout
 from zero_dropout.terms import Term
-
-BUNDLED_INBOX = zero_dropout.PROJECT_ROOT / "data_samples" / "inbox"
+from zero_dropout.samples import BUNDLED_INBOX
 
 
 def _codes(text: str) -> list[str]:
@@ -183,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")  # no usage reports leave a provincial office
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -17,25 +17,17 @@ from pathlib import Path
 import polars as pl
 
 from schemas import ValidationResult, validate
-from schemas.validate import ISSUE_SCHEMA
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.inbox import InboxFile, content_hash
 from zero_dropout.readers import FileRefused, read_table
+from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
 
-INGEST_FILES_SCHEMA = {
-    "source": pl.String, "source_file": pl.String, "content_hash": pl.String, "rows_read": pl.Int64,
-    "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "outcome": pl.String, "message": pl.String,
-    "form": pl.String, "encoding": pl.String, "delimiter": pl.String, "unknown_columns": pl.Int64,
-    "rows_with_issues": pl.Int64,
-}
-QUARANTINE_SCHEMA = {
-    "source": pl.String, "source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64,
-    "column": pl.String, "check": pl.String, "failure_case": pl.String, "raw_values": pl.String, "content_hash": pl.String,
-}
-QUARANTINE_COLUMNS = list(QUARANTINE_SCHEMA)
+INGEST_FILES_SCHEMA = INGEST_FILES.schema
+QUARANTINE_SCHEMA = QUARANTINE.schema
+QUARANTINE_COLUMNS = QUARANTINE.columns
 # accepted rows whose unusable optional field was set to null (data health: rows by issue)
-DATA_ISSUE_SCHEMA = {"source": pl.String, "source_file": pl.String, **ISSUE_SCHEMA, "content_hash": pl.String}
+DATA_ISSUE_SCHEMA = DATA_ISSUES.schema
 
 
 @dataclass
