@@ -10,7 +10,7 @@ import polars as pl
 from assets.sources import column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
-from matching.linker import REVIEW_SCHEMA, link
+from matching.linker import link
 from assets.partitions import by_province, by_term, province_term, province_term_partitions
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, tables
@@ -126,7 +126,7 @@ def survey_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     started = time.perf_counter()
     responses = _scan_or_empty(paths, "survey", "responses", province, term)
     if responses is None or "survey_id" not in responses.collect_schema().names():
-        links, review = pl.DataFrame(schema=detail.SURVEY_LINK_SCHEMA), pl.DataFrame(schema=REVIEW_SCHEMA)
+        links, review = tables.SURVEY_LINKS.empty(), tables.REVIEW_QUEUE.empty()
         meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
         paths.staging.path("links", "survey_model", province, term).unlink(missing_ok=True)
     else:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import polars as pl
 
 from matching.blocking import RECORD_KEY
-from zero_dropout.tables import SURVEY_LINKS
 
 MOE_DETAIL = {"enrollment_status": "enrollment_status_canonical", "school_code": "school_code", "school_name": "school_name",
               "school_province": "school_province", "affiliation": "affiliation", "grade": "grade"}
 SURVEY_FINDINGS = {"found_status": "found_status_canonical", "reason": "reason_canonical", "need": "need_canonical",
                    "survey_date": "survey_full_date"}
-SURVEY_LINK_SCHEMA = SURVEY_LINKS.schema
 
 
 def _carry(links: pl.DataFrame, records: pl.LazyFrame, columns: dict[str, str]) -> pl.DataFrame:

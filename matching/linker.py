@@ -29,9 +29,6 @@ PERSON_COLUMNS = ["citizen_id", "first_name_norm", "last_name_norm", "birth_year
 RECORD_COLUMNS = [*RECORD_KEY, "citizen_id", "id_kind", "id_raw", "first_name_norm", "last_name_norm", "birth_year_be",
                   "birth_month", "birth_day", "birth_full_date", "sex", "age", "amphoe_code", "tambon_code", "moo", "house_no",
                   "school_code", "enrollment_status"]
-LINK_SCHEMA = RECORD_LINKS.schema
-REVIEW_SCHEMA = REVIEW_QUEUE.schema
-DECISION_SCHEMA = DECISION.schema
 
 
 @dataclass
@@ -92,10 +89,6 @@ def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bo
     if survey:
         levels += [cmp.age_level(term.year_be).alias("age_level"), cmp.address_level().alias("address_level")]
     return pairs.with_columns(levels)
-
-
-def _empty(schema: dict) -> pl.DataFrame:
-    return pl.DataFrame(schema=schema)
 
 
 # how well a first name agrees (exact 4 .. different 0), and whether a birth date agrees
@@ -305,7 +298,7 @@ def link_frame(d: Decisions, source: str, model: LinkageModel) -> pl.DataFrame:
         return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
                             (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"),
                             pl.col("match_probability").round(6).alias("score"), "evidence",
-                            pl.lit(model.fingerprint).alias("model_fingerprint")).cast(LINK_SCHEMA)
+                            pl.lit(model.fingerprint).alias("model_fingerprint")).cast(RECORD_LINKS.schema)
 
     return pl.concat([
         as_links(d.exact.with_columns(pl.lit(1.0).alias("match_probability")), "exact_id"),
@@ -322,7 +315,7 @@ def review_stage(d: Decisions, strong_conflicts: pl.DataFrame, links: pl.DataFra
         return frame.select(pl.lit(source).alias("source"), *RECORD_KEY, "citizen_id",
                             pl.col("match_probability").round(6).alias("score"),
                             pl.concat_str(pl.lit('{"reason":"' + why_prefix + '","evidence":'), pl.col("evidence"),
-                                          pl.lit("}")).alias("why")).cast(REVIEW_SCHEMA)
+                                          pl.lit("}")).alias("why")).cast(REVIEW_QUEUE.schema)
 
     ranked, probable = d.ranked, pl.col("match_probability") >= s.review_probability
     clear = pl.col("margin") >= s.ambiguity_margin
@@ -356,7 +349,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # Records stay lazy: a national MOE export is ten million rows, of which a province needs a few
     # hundred thousand. Each stage streams the file and keeps only what it matches.
     recs = prepare_records(records, id_column).with_columns(pl.lit(False).alias("valid_elsewhere"))
-    decided = (decisions if decisions is not None else _empty(DECISION_SCHEMA)).filter(pl.col("source") == source)
+    decided = (decisions if decisions is not None else DECISION.empty()).filter(pl.col("source") == source)
     id_counts = recs.select(pl.len().alias("records"), (pl.col("id_kind") == "valid").sum().alias("valid"),
                             (pl.col("id_kind") == "bad_checksum").sum().alias("failed")).collect().row(0, named=True)
     exact = exact_stage(recs, people_f, s, term, survey)

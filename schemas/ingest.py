@@ -23,11 +23,6 @@ from zero_dropout.inbox import InboxFile, content_hash
 from zero_dropout.readers import FileRefused, read_table
 from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
 
-INGEST_FILES_SCHEMA = INGEST_FILES.schema
-QUARANTINE_SCHEMA = QUARANTINE.schema
-QUARANTINE_COLUMNS = QUARANTINE.columns
-# accepted rows whose unusable optional field was set to null (data health: rows by issue)
-DATA_ISSUE_SCHEMA = DATA_ISSUES.schema
 
 
 @dataclass
@@ -52,7 +47,7 @@ class IngestResult:
 
 
 def _file_row(source: str, f: InboxFile, digest: str | None, outcome: str, message: str, **kw) -> dict:
-    row = {k: None for k in INGEST_FILES_SCHEMA}
+    row = {k: None for k in INGEST_FILES.columns}
     row.update(source=source, source_file=f.rel, content_hash=digest, outcome=outcome, message=message, **kw)
     return row
 
@@ -188,13 +183,13 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
                 cache.save(key, good, bad, issue, meta)
         lineage = [pl.lit(source).alias("source"), pl.lit(f.rel).alias("source_file"), pl.lit(digest).alias("content_hash")]
         accepted.append(good.with_columns(lineage))
-        quarantined.append(bad.with_columns(lineage).select(QUARANTINE_COLUMNS))
-        issues.append(issue.with_columns(lineage).select(list(DATA_ISSUE_SCHEMA)))
+        quarantined.append(bad.with_columns(lineage).select(QUARANTINE.columns))
+        issues.append(issue.with_columns(lineage).select(DATA_ISSUES.columns))
         file_rows.append(_file_row(source, f, digest, "accepted", **meta))
-    files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES_SCHEMA, orient="row") if file_rows else pl.DataFrame(schema=INGEST_FILES_SCHEMA)
+    files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES.schema, orient="row") if file_rows else INGEST_FILES.empty()
     extra = [pl.lit(province, pl.String).alias("province_code"), pl.lit(term, pl.String).alias("term")]
     acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.DataFrame()
-    q = pl.concat(quarantined, how="diagonal_relaxed") if quarantined else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    q = pl.concat(quarantined, how="diagonal_relaxed") if quarantined else QUARANTINE.empty()
     q = q.with_columns(extra)
-    i = pl.concat(issues, how="diagonal_relaxed") if issues else pl.DataFrame(schema=DATA_ISSUE_SCHEMA)
+    i = pl.concat(issues, how="diagonal_relaxed") if issues else DATA_ISSUES.empty()
     return IngestResult(acc, q, files_frame.with_columns(extra), i.with_columns(extra))
