@@ -101,11 +101,11 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     result = link(people, students, source="moe", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
     links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
     target = paths.staging.scan("target", "population", province, term)
-    rate = history.link_rates(province, [history.TermLinks(term, target, links.lazy(), None, None)]).row(0, named=True)
+    n_target, linked = history.target_linked(target, links.lazy())
     paths.staging.write(links, "links", "moe_links", province, term)
     paths.staging.write(result.review.with_columns(_partition_columns(province, term)), "links", "moe_review", province, term)
     paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "moe_model", province, term)
-    meta = _link_metadata(result, rate["target_linked"], rate["target_population"], started)
+    meta = _link_metadata(result, linked, n_target, started)
     meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
     meta["dagster/column_schema"] = column_schema(MOE_LINKS_STAGED)
     yield dg.MaterializeResult(asset_key="moe_links", metadata=meta)

@@ -62,13 +62,19 @@ def link_rate_stable(rate: float, previous: float | None) -> bool:
     return previous is None or rate >= previous - MAX_LINK_RATE_DROP
 
 
+def target_linked(cohort: pl.LazyFrame, moe_links: pl.LazyFrame) -> tuple[int, int]:
+    """(target population, targeted people with at least one MOE link) of one term."""
+    target = cohort.filter("in_target").select("citizen_id")
+    n = target.select(pl.len()).collect().item()
+    linked = target.join(moe_links.select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
+    return n, linked
+
+
 def link_rates(province: str, terms: list[TermLinks]) -> pl.DataFrame:
     """Per term: target population, targeted people with an MOE link, the rate, the previous term's rate."""
     rows = []
     for t in terms:
-        target = t.cohort.filter("in_target").select("citizen_id")
-        n = target.select(pl.len()).collect().item()
-        linked = target.join(t.moe_links.select("citizen_id").unique(), on="citizen_id").select(pl.len()).collect().item()
+        n, linked = target_linked(t.cohort, t.moe_links)
         rows.append({"province_code": province, "term": t.term, "target_population": n, "target_linked": linked,
                      "target_link_rate": round(linked / n, 4) if n else 0.0})
     frame = pl.DataFrame(rows, schema=LINK_RATES.without("counts", "previous_term", "previous_link_rate",
