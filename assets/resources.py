@@ -9,11 +9,11 @@ from pathlib import Path
 import dagster as dg
 
 from schemas.ingest import IngestCache
+from zero_dropout import privacy
 from zero_dropout.samples import BUNDLED_INBOX
 from zero_dropout.staging import Staging
-from zero_dropout.warehouse import DEMO_PSEUDONYM_KEY
+from zero_dropout.warehouse import DEMO_PSEUDONYM_KEY, KEY_ENV
 
-KEY_ENV = "ZERO_DROPOUT_PSEUDONYM_KEY"
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -21,6 +21,9 @@ class PipelinePaths(dg.ConfigurableResource):
 
     inbox_dir: str
     warehouse_dir: str
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        privacy.owner_only()  # staging, cache and DuckDB files hold personal data: 0600 files, 0700 folders
 
     @property
     def inbox(self) -> Path:

@@ -12,6 +12,7 @@ from zero_dropout.catalog import GLOSSARY
 from zero_dropout.tables import Table, duckdb_type
 
 ROWS_CHECK = "rows_accounted_for"
+NOTICE = "notice"  # metadata a person running the pipeline must read (the runner prints it)
 
 
 def column_schema(table: Table) -> dg.TableSchema:
@@ -82,7 +83,13 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths) -> 
     province = context.partition_key
     result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
                     latest_only=True, cache=paths.ingest_cache)
-    return stage_ingest(paths, "registry", "people", result, province=province)
+    staged = stage_ingest(paths, "registry", "people", result, province=province)
+    meta = {"extract_in_use": result.in_use or "none"}
+    if result.unusable_newer:
+        meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has no "
+                        f"usable row (see ingest_files); the last good extract {result.in_use} stays in use")
+        context.log.warning(meta[NOTICE])
+    return dg.MaterializeResult(metadata={**staged.metadata, **meta}, check_results=staged.check_results)
 
 
 @dg.asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},

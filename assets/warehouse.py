@@ -7,7 +7,7 @@ import duckdb
 
 from assets.sources import md_table
 from assets.resources import PipelinePaths, PseudonymKey
-from zero_dropout import inbox, warehouse
+from zero_dropout import inbox, leftovers, warehouse
 
 WRITER_POOL = "duckdb_writer"
 # load when a province published a new version or a source changed, and nothing upstream is still running
@@ -30,6 +30,7 @@ def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
     """restricted.duckdb: every province's published version (out-of-school children with IDs, links, review queue,
     transitions), quarantine, ingest_files (with every inbox file that is in no partition's place, refused with
     where it should go) and publication_status."""
+    leftovers.remove(paths.warehouse)  # what a killed load or run left (only a dead process's files)
     refused = inbox.misplaced(paths.inbox)
     paths.staging.write(refused, "inbox", "misplaced")
     path = warehouse.build_restricted(paths.warehouse)

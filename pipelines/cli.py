@@ -1,4 +1,8 @@
-"""`zero-dropout`: run the pipeline, write the province report and visit lists, review links, generate test data."""
+"""`zero-dropout`: run the pipeline, write the province report and visit lists, review links, generate test data.
+
+Every error is one line (what, which file or option, what to do): exit 2 when the command cannot run as given,
+1 when a run or a step failed; ``--debug`` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from zero_dropout.terms import Term
+from pipelines.preflight import UsageError, check, unused
+from zero_dropout import areas, privacy
+from zero_dropout.errors import describe
 from zero_dropout.samples import BUNDLED_INBOX
+from zero_dropout.terms import Term
 
 
 def _codes(text: str) -> list[str]:
@@ -38,15 +45,30 @@ def _print_summary(warehouse: Path) -> None:
     print(f"reports: {warehouse / 'reports'}/<province>/report_<province>_<term>.html")
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.runner import RunFailed, run
+def term_arg(text: str) -> str:
+    try:
+        return str(Term.parse(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a term: write YYYY-S in Buddhist era, semester 1 or 2 "
+                                         "(e.g. 2567-1)") from None
 
+
+def province_arg(text: str) -> str:
+    code = text.strip()
+    if code not in areas.province_codes():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a DOPA province code (two digits, e.g. 55 for Nan)")
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     inbox = Path(args.inbox)
     warehouse = Path(args.warehouse)
-    terms = [str(Term.parse(t)) for t in (args.term or [])]
     started = time.perf_counter()
+    check(inbox, warehouse, args.province, args.term)  # before any work, in a second: raises UsageError
+    from pipelines.runner import RunFailed, run
+
     try:
-        run(inbox, warehouse, provinces=args.province or None, terms=terms or None)
+        run(inbox, warehouse, provinces=args.province or None, terms=args.term or None)
     except RunFailed as err:
         print(f"zero-dropout run: {err}", file=sys.stderr)
         return 1
@@ -79,7 +101,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_review_export(args: argparse.Namespace) -> int:
     from zero_dropout import decisions
 
-    n = decisions.export_queue(Path(args.warehouse), args.province, str(Term.parse(args.term)), Path(args.out))
+    _warehouse_file(Path(args.warehouse) / "restricted.duckdb")
+    n = decisions.export_queue(Path(args.warehouse), args.province, args.term, Path(args.out))
     print(f"wrote {n} pairs to review to {args.out}: fill the decision column with accept or reject, then "
           f"run: zero-dropout review import {args.out} --by NAME")
     return 0
@@ -100,8 +123,9 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from zero_dropout import report
 
+    _warehouse_file(Path(args.warehouse) / "analyst.duckdb")
     try:
-        path = report.write_report(Path(args.warehouse), args.province, str(Term.parse(args.term)),
+        path = report.write_report(Path(args.warehouse), args.province, args.term,
                                    Path(args.out) if args.out else None)
     except report.ReportError as err:
         print(f"zero-dropout report: {err}", file=sys.stderr)
@@ -113,8 +137,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_worklist(args: argparse.Namespace) -> int:
     from zero_dropout import worklist
 
+    _warehouse_file(Path(args.warehouse) / "restricted.duckdb")
     try:
-        lists = worklist.write_worklists(Path(args.warehouse), args.province, str(Term.parse(args.term)),
+        lists = worklist.write_worklists(Path(args.warehouse), args.province, args.term,
                                          Path(args.out) if args.out else None, args.amphoe, args.tambon)
     except worklist.WorklistError as err:
         print(f"zero-dropout worklist: {err}", file=sys.stderr)
@@ -129,16 +154,33 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse_file(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"{path} does not exist: run `zero-dropout run --warehouse {path.parent}` first, "
+                         "or give the --warehouse that holds it")
+    unused(path)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zero-dropout", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="materialise every asset for the chosen partitions, in process")
+    parser = _Parser(prog="zero-dropout", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", parents=[common], help="materialise every asset for the chosen partitions, in process")
     run.add_argument("--inbox", default=str(BUNDLED_INBOX), help="inbox folder (default: the bundled samples)")
     run.add_argument("--warehouse", default="warehouse", help="output folder for restricted.duckdb and analyst.duckdb")
-    run.add_argument("--province", action="append", metavar="CODE", help="2-digit DOPA province code; repeatable")
-    run.add_argument("--term", action="append", metavar="YYYY-S", help="term such as 2567-1; repeatable")
+    run.add_argument("--province", action="append", metavar="CODE", type=province_arg,
+                     help="2-digit DOPA province code; repeatable")
+    run.add_argument("--term", action="append", metavar="YYYY-S", type=term_arg, help="term such as 2567-1; repeatable")
     run.set_defaults(func=cmd_run)
-    gen = sub.add_parser("generate", help="write a synthetic contract-conformant inbox with ground truth")
+    gen = sub.add_parser("generate", parents=[common], help="write a synthetic contract-conformant inbox with ground truth")
     gen.add_argument("--out", required=True, help="output folder (inbox/ and truth/ are written inside)")
     gen.add_argument("--provinces", default="55,40", help="comma-separated province codes")
     gen.add_argument("--terms", default="2566-2,2567-1", help="comma-separated terms")
@@ -151,28 +193,28 @@ def build_parser() -> argparse.ArgumentParser:
                           "mistyped address codes; other_tools: files as other software writes them (typed xlsx and "
                           "Parquet cells, other header spellings, other date forms)")
     gen.set_defaults(func=cmd_generate)
-    review = sub.add_parser("review", help="export the review queue to a CSV, or import an officer's decisions")
-    rsub = review.add_subparsers(dest="review_command", required=True)
-    exp = rsub.add_parser("export", help="write the review queue of a province and term to CSV (restricted: holds IDs)")
+    review = sub.add_parser("review", parents=[common], help="export the review queue to a CSV, or import an officer's decisions")
+    rsub = review.add_subparsers(dest="review_command", required=True, parser_class=_Parser)
+    exp = rsub.add_parser("export", parents=[common], help="write the review queue of a province and term to CSV (restricted: holds IDs)")
     exp.add_argument("--warehouse", default="warehouse")
-    exp.add_argument("--province", required=True)
-    exp.add_argument("--term", required=True)
+    exp.add_argument("--province", required=True, type=province_arg)
+    exp.add_argument("--term", required=True, type=term_arg)
     exp.add_argument("--out", required=True)
     exp.set_defaults(func=cmd_review_export)
-    imp = rsub.add_parser("import", help="store the accept / reject decisions of a filled-in queue CSV")
+    imp = rsub.add_parser("import", parents=[common], help="store the accept / reject decisions of a filled-in queue CSV")
     imp.add_argument("file")
     imp.add_argument("--warehouse", default="warehouse")
     imp.add_argument("--by", required=True, help="who decided (kept with each decision)")
     imp.set_defaults(func=cmd_review_import)
-    rep = sub.add_parser("report", help="write the province report (self-contained HTML, from analyst.duckdb)")
-    rep.add_argument("--province", required=True, metavar="CODE")
-    rep.add_argument("--term", required=True, metavar="YYYY-S")
+    rep = sub.add_parser("report", parents=[common], help="write the province report (self-contained HTML, from analyst.duckdb)")
+    rep.add_argument("--province", required=True, metavar="CODE", type=province_arg)
+    rep.add_argument("--term", required=True, metavar="YYYY-S", type=term_arg)
     rep.add_argument("--warehouse", default="warehouse")
     rep.add_argument("--out", help="HTML file to write (default: <warehouse>/reports/<province>/report_<province>_<term>.html)")
     rep.set_defaults(func=cmd_report)
-    wl = sub.add_parser("worklist", help="write visit lists, one xlsx per tambon (restricted: names and addresses)")
-    wl.add_argument("--province", required=True, metavar="CODE")
-    wl.add_argument("--term", required=True, metavar="YYYY-S")
+    wl = sub.add_parser("worklist", parents=[common], help="write visit lists, one xlsx per tambon (restricted: names and addresses)")
+    wl.add_argument("--province", required=True, metavar="CODE", type=province_arg)
+    wl.add_argument("--term", required=True, metavar="YYYY-S", type=term_arg)
     wl.add_argument("--amphoe", metavar="CODE", help="4-digit amphoe code: only this amphoe")
     wl.add_argument("--tambon", metavar="CODE", help="6-digit tambon code: only this tambon")
     wl.add_argument("--warehouse", default="warehouse")
@@ -183,8 +225,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")  # no usage reports leave a provincial office
+    privacy.owner_only()  # what the commands write holds personal data
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    name = " ".join(filter(None, ["zero-dropout", args.command, getattr(args, "review_command", None)]))
+    try:
+        return args.func(args)
+    except UsageError as err:
+        if args.debug:
+            raise
+        print(f"{name}: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # one line, never a value of a row: the class, the masked message, what to do
+        if args.debug:
+            raise
+        print(f"{name}: {describe(err)} (run it again with --debug to see where)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

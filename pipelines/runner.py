@@ -11,40 +11,23 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import dagster as dg
 
+from assets.sources import NOTICE
 from pipelines.definitions import build_definitions
 from assets.partitions import partition_key, term_partitions
-from pipelines.resources import KEY_ENV, PipelinePaths, PseudonymKey
-from zero_dropout import inbox as inbox_mod
+from pipelines.preflight import Plan, check
+from zero_dropout import leftovers
+from zero_dropout.errors import masked
+from pipelines.resources import PipelinePaths, PseudonymKey
 from zero_dropout.staging import Staging
 
 
 class RunFailed(Exception):
     pass
-
-
-@dataclass
-class Plan:
-    provinces: list[str]
-    terms: list[str]
-
-
-def plan(inbox: Path, provinces: list[str] | None = None, terms: list[str] | None = None) -> Plan:
-    found_p, found_t = inbox_mod.provinces_and_terms(inbox)
-    registry_provinces = sorted({f.province for f in inbox_mod.files_for(inbox, "registry")})
-    chosen_p = sorted(provinces) if provinces else registry_provinces
-    chosen_t = sorted(terms) if terms else found_t
-    missing = [p for p in chosen_p if p not in registry_provinces]
-    if missing:
-        raise RunFailed(f"no registry extract under inbox/registry/ for province(s) {', '.join(missing)}")
-    if not chosen_p or not chosen_t:
-        raise RunFailed(f"nothing to run: provinces {chosen_p or 'none'} and terms {chosen_t or 'none'} found in {inbox}")
-    return Plan(chosen_p, chosen_t)
 
 
 class _StepProgress(logging.Handler):
@@ -81,18 +64,39 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+def _cause(error) -> str:
+    """The innermost cause of a step's error (Dagster wraps it), on one masked line."""
+    while error.cause is not None:
+        error = error.cause
+    first = error.message.strip().splitlines()[0] if error.message.strip() else ""
+    name = (error.cls_name or "Error").rsplit(".", 1)[-1]
+    return first if name == "Failure" else f"{name}: {masked(first)}"
+
+
 def _failure_reasons(result) -> list[str]:
     reasons = []
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
             if "DagsterAssetCheckFailedError" not in (error.cls_name or ""):
-                reasons.append(f"{event.step_key}: {error.message.strip()}")
+                reasons.append(f"{event.step_key}: {_cause(error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             data = event.event_specific_data
             where = data.metadata.get("terms_failing") or data.metadata.get("terms_incomplete")
             reasons.append(f"check {data.check_name} failed" + (f" (term {where.value})" if where is not None else ""))
     return reasons
+
+
+RUNNER_PID = "zero_dropout/runner_pid"
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> int:
+    """Runs of this runner left STARTED (or STARTING) by a process that is gone are marked failed."""
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))
+    gone = [r for r in runs if RUNNER_PID in r.tags and not leftovers.alive(int(r.tags[RUNNER_PID]))]
+    for r in gone:
+        instance.report_run_failed(r)
+    return len(gone)
 
 
 def kept_version(staging: Staging, province: str) -> str:
@@ -110,16 +114,22 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     """Run the chosen partitions; a partition that fails does not stop the others: the warehouse is loaded
     with every province's last good version and RunFailed lists what failed and what was kept."""
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
-    p = plan(inbox, provinces, terms)
+    p, key = check(inbox, warehouse, provinces, terms, pseudonym_key)
+    removed = leftovers.remove(warehouse)
+    if any(removed.values()):
+        progress(f"removed what a killed run left: {removed['temporary_files']} temporary files, "
+                 f"{removed['unfinished_drafts']} unfinished drafts")
     staging = Staging(warehouse)
     # a term loaded earlier stays part of the province (a late file for an earlier term changes later ones)
     report_terms = {prov: sorted(set(p.terms) | set(staging.terms_of("target", "population", prov))) for prov in p.provinces}
-    key = pseudonym_key if pseudonym_key is not None else os.environ.get(KEY_ENV, "")
     defs = build_definitions({
         "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
         "pseudonym": PseudonymKey(key=key),
     }, automation=False, loggers={"console": dg.colored_console_logger, "progress": _progress_logger(progress)})
     instance = instance or _instance()
+    abandoned = fail_abandoned_runs(instance)
+    if abandoned:
+        progress(f"marked {abandoned} runs failed that a killed zero-dropout run left STARTED")
     instance.add_dynamic_partitions(term_partitions.name, sorted({t for ts in report_terms.values() for t in ts}))
     total = len(p.provinces) * 2 + len(p.terms) * (1 + len(p.provinces)) + 1 + sum(len(t) for t in report_terms.values())
     step, failures = 0, []
@@ -130,7 +140,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
         started = time.perf_counter()
         progress(f"[{step}/{total}] {job} {label}".rstrip() + " ...")
         result = defs.resolve_job_def(job).execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False,
+            partition_key=key, instance=instance, raise_on_error=False, tags={RUNNER_PID: str(os.getpid())},
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
         )
         if not result.success:
@@ -138,6 +148,11 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
             failures.append(f"{job} {label} failed: " + ("; ".join(reasons) or "see the Dagster event log"))
             progress(f"[{step}/{total}] {job} {label} FAILED: " + ("; ".join(reasons) or "see the Dagster event log"))
             return False
+        for event in result.all_events:
+            if event.is_step_materialization:
+                notice = event.step_materialization_data.materialization.metadata.get(NOTICE)
+                if notice is not None:
+                    progress(f"      NOTE {notice.value}")
         progress(f"[{step}/{total}] {job} {label} done in {time.perf_counter() - started:.1f} s")
         return True
 

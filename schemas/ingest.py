@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +19,7 @@ import polars as pl
 from schemas import ValidationResult, validate
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
+from zero_dropout.errors import describe
 from zero_dropout.inbox import InboxFile, content_hash
 from zero_dropout.readers import FileRefused, read_table
 from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
@@ -31,6 +32,8 @@ class IngestResult:
     quarantine: pl.DataFrame
     files: pl.DataFrame
     issues: pl.DataFrame
+    in_use: str | None = None  # latest_only: the extract in use
+    unusable_newer: list[str] = field(default_factory=list)  # newer extracts without a usable row (the last good stays)
 
     def counts(self) -> dict[str, int]:
         f = self.files
@@ -94,11 +97,8 @@ class IngestCache:
 
 
 def unreadable(err: BaseException) -> str:
-    """Why a file could not be read, without any value from it: the error's class and its message with
-    every run of 5 or more digits and every Thai word masked, cut to 200 characters."""
-    text = re.sub(r"[0-9]{5,}", "#####", str(err).splitlines()[0] if str(err) else "")
-    text = re.sub(r"[\u0e00-\u0e7f]+", "…", text)[:200]
-    return f"could not be read ({type(err).__name__}: {text}); the file was left out, the rest of the run goes on"
+    """Why a file could not be read, without any value from it (``zero_dropout.errors.describe``)."""
+    return f"could not be read ({describe(err)}); the file was left out, the rest of the run goes on"
 
 
 def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
@@ -157,12 +157,9 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
         first_by_hash[digest] = f.rel
         usable.append(f)
     usable.sort(key=lambda f: f.rel)
-    if latest_only and usable:
-        for f in usable[:-1]:
-            file_rows.append(_file_row(source, f, hashes[f.rel], "accepted",
-                                       f"superseded by the later extract {usable[-1].rel}; not used"))
-        usable = usable[-1:]
-    for f in usable:
+
+    def take(f: InboxFile) -> int:
+        """Ingest one file into the lists above; the number of rows it gave."""
         digest = hashes[f.rel]
         key = cache.key(source, province, digest, contract) if cache else None
         cached = cache.load(key) if cache else None
@@ -174,11 +171,11 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
             except FileRefused as refusal:
                 file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
-                continue
+                return 0
             except Exception as err:  # noqa: BLE001  (any other failure refuses this file, never the run)
                 file_rows.append(_file_row(source, f, digest, "refused", unreadable(err), rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
-                continue
+                return 0
             if cache:
                 cache.save(key, good, bad, issue, meta)
         lineage = [pl.lit(source).alias("source"), pl.lit(f.rel).alias("source_file"), pl.lit(digest).alias("content_hash")]
@@ -186,10 +183,32 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
         quarantined.append(bad.with_columns(lineage).select(QUARANTINE.columns))
         issues.append(issue.with_columns(lineage).select(DATA_ISSUES.columns))
         file_rows.append(_file_row(source, f, digest, "accepted", **meta))
+        return good.height
+
+    in_use, unusable = None, []
+    if latest_only:
+        # the newest extract with a usable row; a newer one that has none (refused, empty, every row
+        # quarantined) leaves the last good extract in use, and says so
+        for f in reversed(usable):
+            if in_use is None:
+                if take(f):
+                    in_use = f
+                else:
+                    unusable.append(f.rel)
+            else:
+                file_rows.append(_file_row(source, f, hashes[f.rel], "accepted",
+                                           f"superseded by the later extract {in_use.rel}; not used"))
+        if in_use is not None and unusable:
+            file_rows[[r["source_file"] for r in file_rows].index(in_use.rel)]["message"] += (
+                f"; in use because the newer extract {', '.join(unusable)} has no usable row")
+    else:
+        for f in usable:
+            take(f)
     files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES.schema, orient="row") if file_rows else INGEST_FILES.empty()
     extra = [pl.lit(province, pl.String).alias("province_code"), pl.lit(term, pl.String).alias("term")]
     acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.DataFrame()
     q = pl.concat(quarantined, how="diagonal_relaxed") if quarantined else QUARANTINE.empty()
     q = q.with_columns(extra)
     i = pl.concat(issues, how="diagonal_relaxed") if issues else DATA_ISSUES.empty()
-    return IngestResult(acc, q, files_frame.with_columns(extra), i.with_columns(extra))
+    return IngestResult(acc, q, files_frame.with_columns(extra), i.with_columns(extra),
+                        in_use=in_use.rel if in_use is not None else None, unusable_newer=unusable if in_use else [])

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from zero_dropout import leftovers
 from zero_dropout.tables import PUBLICATION_STATUS
 
 PUBLISHED, DRAFTS = "published", "drafts"
@@ -78,6 +79,7 @@ class Staging:
 
     def write_draft(self, frame: pl.DataFrame, province: str, run_id: str, dataset: str, name: str) -> None:
         """A frame with a ``term`` column, one file per term, into the run's draft of the province."""
+        leftovers.mark_owner(self._province_dir(DRAFTS, province) / run_id)
         for (term,), part in frame.partition_by("term", as_dict=True, maintain_order=True).items():
             _write_parquet(part, self.draft_path(province, run_id, term, dataset, name))
 
@@ -124,13 +126,14 @@ class Staging:
         draft = self._draft_to_publish(province, run_id)
         base = self._province_dir(PUBLISHED, province)
         version = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"
-        building = base / f".{version}.building"
+        building = base / f".{version}.{os.getpid()}.building"
         shutil.rmtree(building, ignore_errors=True)
         for term in terms:
             for dataset, name in working:
                 src = self.path(dataset, name, province, term)
                 if src.exists():
                     _link(src, building / f"term={term}" / dataset / f"{name}.parquet")
+        base.mkdir(parents=True, exist_ok=True)
         for src in draft.rglob("*.parquet"):
             _link(src, building / src.relative_to(draft))
         os.replace(building, base / version)
@@ -162,7 +165,8 @@ class Staging:
         drafts = self.draft_runs()
         for province in sorted(provinces):
             cur, ref = self.current(province) or {}, self.refused(province) or {}
-            pending = [run for p, run in drafts if p == province]
+            pending = [run for p, run in drafts if p == province
+                       and not (self._province_dir(DRAFTS, p) / run / "COMPLETE").exists()]
             rows.append({
                 "province_code": province, "published_version": cur.get("version"), "published_at": cur.get("published_at"),
                 "published_terms": ", ".join(cur.get("terms", [])) or None,

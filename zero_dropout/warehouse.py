@@ -19,6 +19,7 @@ from zero_dropout.staging import Staging
 from zero_dropout.tables import STAGED
 
 DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
+KEY_ENV = "ZERO_DROPOUT_PSEUDONYM_KEY"  # where deployments keep the secret key of the analyst pseudonyms
 
 EMPTY_DDL = {name: table.ddl() for name, table in STAGED.items()}
 
