@@ -7,7 +7,7 @@ import duckdb
 
 from assets.sources import md_table
 from assets.resources import PipelinePaths, PseudonymKey
-from zero_dropout import inbox, leftovers, warehouse
+from zero_dropout import disclosure, inbox, leftovers, warehouse
 
 WRITER_POOL = "duckdb_writer"
 # load when a province published a new version or a source changed, and nothing upstream is still running
@@ -43,21 +43,32 @@ def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
 
 
 IDENTIFIER_CHECK = "no_direct_identifiers"
+K_ANONYMITY_CHECK = "k_anonymity"
 
 
 @dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, deps=[restricted_warehouse],
           automation_condition=dg.AutomationCondition.eager(),
           check_specs=[dg.AssetCheckSpec(IDENTIFIER_CHECK, asset="analyst_warehouse", blocking=True,
                                          description="no citizen ID, name, house number or house code, "
-                                                     "and no 13-digit number anywhere in the analyst file")])
+                                                     "and no 13-digit number anywhere in the analyst file"),
+                       dg.AssetCheckSpec(K_ANONYMITY_CHECK, asset="analyst_warehouse", blocking=True,
+                                         description="every combination of amphoe, tambon, birth year, sex and "
+                                                     "nationality group in the out-of-school rows is shared by at "
+                                                     "least 5 children of the province and term")])
 def analyst_warehouse(paths: PipelinePaths, pseudonym: PseudonymKey) -> dg.MaterializeResult:
     """analyst.duckdb: keyed pseudonyms instead of IDs, no names or houses, small counts suppressed."""
     path = warehouse.build_analyst(paths.warehouse, pseudonym.resolve(paths))
     findings = warehouse.identifier_findings(path)
+    smallest = warehouse.k_anonymity(path)
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path)), **_table_counts(path)},
-        check_results=[dg.AssetCheckResult(check_name=IDENTIFIER_CHECK, passed=not findings,
-                                           metadata={"findings": len(findings), "where": ", ".join(findings)})],
+        check_results=[
+            dg.AssetCheckResult(check_name=IDENTIFIER_CHECK, passed=not findings,
+                                metadata={"findings": len(findings), "where": ", ".join(findings)}),
+            dg.AssetCheckResult(check_name=K_ANONYMITY_CHECK, passed=smallest is None or smallest >= disclosure.K_ANONYMITY,
+                                metadata={"smallest_group": smallest if smallest is not None else 0,
+                                          "k": disclosure.K_ANONYMITY}),
+        ],
     )
 
 

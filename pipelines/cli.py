@@ -154,6 +154,17 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from pipelines.purge import purge
+
+    if not Path(args.inbox).is_dir():
+        raise UsageError(f"inbox folder {args.inbox} does not exist")
+    removed = purge(Path(args.inbox), Path(args.warehouse))
+    print(f"removed {removed['cache_entries']} ingest cache entries and {removed['source_partitions']} source staging "
+          "partitions of files no longer in the inbox; the next run loads the warehouse without them")
+    return 0
+
+
 def _warehouse_file(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"{path} does not exist: run `zero-dropout run --warehouse {path.parent}` first, "
@@ -212,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--warehouse", default="warehouse")
     rep.add_argument("--out", help="HTML file to write (default: <warehouse>/reports/<province>/report_<province>_<term>.html)")
     rep.set_defaults(func=cmd_report)
+    pg = sub.add_parser("purge", parents=[common],
+                        help="remove cached and staged rows of input files that are no longer in the inbox")
+    pg.add_argument("--inbox", default=str(BUNDLED_INBOX), help="inbox folder as it is now")
+    pg.add_argument("--warehouse", default="warehouse")
+    pg.set_defaults(func=cmd_purge)
     wl = sub.add_parser("worklist", parents=[common], help="write visit lists, one xlsx per tambon (restricted: names and addresses)")
     wl.add_argument("--province", required=True, metavar="CODE", type=province_arg)
     wl.add_argument("--term", required=True, metavar="YYYY-S", type=term_arg)

@@ -9,6 +9,7 @@ report. Progress: a line when each job starts and ends, and one per asset step.
 from __future__ import annotations
 
 import logging
+import re
 import os
 import time
 from pathlib import Path
@@ -70,6 +71,7 @@ def _cause(error) -> str:
         error = error.cause
     first = error.message.strip().splitlines()[0] if error.message.strip() else ""
     name = (error.cls_name or "Error").rsplit(".", 1)[-1]
+    first = re.sub(rf"^[\w.]*{re.escape(name)}: ", "", first)  # the message often repeats the class
     return first if name == "Failure" else f"{name}: {masked(first)}"
 
 
@@ -168,8 +170,8 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     for prov in p.provinces:
         if not (ready[prov] and execute("province_job", prov, f"province={prov}")):
             kept.append(kept_version(staging, prov))
-    execute("warehouse_job", None, "")
-    for prov in p.provinces:
+    loaded = execute("warehouse_job", None, "")
+    for prov in p.provinces if loaded else []:
         for term in report_terms[prov]:
             if staging.current(prov) and term in staging.current(prov)["terms"]:
                 execute("report_job", partition_key(prov, term), f"province={prov} term={term}")

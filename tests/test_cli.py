@@ -122,3 +122,37 @@ def test_crash_leftovers_are_removed_and_abandoned_runs_marked_failed(tmp_path, 
 def test_personal_data_at_rest_is_readable_by_its_owner_only(sample_warehouse):
     loose = [p for p in sample_warehouse.rglob("*") if stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert loose == []
+
+
+def test_purge_removes_the_rows_of_files_no_longer_in_the_inbox(tmp_path, samples):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    warehouse = tmp_path / "w"
+    run(inbox, warehouse, provinces=["55"], pseudonym_key="k", progress=lambda _: None)
+    cache = warehouse / "staging" / "ingest_cache"
+    entries = len(list(cache.glob("*.json")))
+    (inbox / "survey" / "55" / "2567-1" / "survey_55_2567-1.csv").unlink()  # the office deleted it
+    done = _cli("purge", "--inbox", str(inbox), "--warehouse", str(warehouse))
+    assert done.returncode == 0, done.stderr
+    assert "removed 1 ingest cache entries and 1 source staging partitions" in done.stdout
+    assert len(list(cache.glob("*.json"))) == entries - 1
+    assert not (warehouse / "staging" / "survey" / "province=55" / "term=2567-1").exists()
+    run(inbox, warehouse, provinces=["55"], pseudonym_key="k", progress=lambda _: None)
+    with duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM record_links WHERE source = 'survey' AND term = '2567-1'").fetchone() == (0,)
+
+
+def test_a_failed_step_names_its_cause_and_the_other_terms_go_on(tmp_path, samples):
+    from pipelines.runner import RunFailed
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    for f in (inbox / "moe" / "2566-2").iterdir():  # every MOE export of a term unusable
+        f.write_bytes(b"\x00garbage")
+    lines: list[str] = []
+    with pytest.raises(RunFailed) as failed:
+        run(inbox, tmp_path / "w", provinces=["55"], pseudonym_key="k", progress=lines.append)
+    message = str(failed.value)
+    assert "moe_job term=2566-2 failed: moe_students: no usable moe file in inbox/moe/2566-2/" in message
+    assert "Error occurred while executing" not in message
+    assert "province 55 has no published version yet" in message  # its history needs every term it has

@@ -97,3 +97,47 @@ def test_every_file_in_the_inbox_is_in_ingest_files_misplaced_ones_refused_with_
     assert "inbox/survey/<2-digit province code>/<term YYYY-S>/<file>" in refused["survey/55/misplaced.csv"]
     assert "unsupported file type .xls" in refused["survey/55/2567-1/visits.xls"]
     assert "registry, moe or survey" in refused["aid/55/2567-1/paid.csv"]
+
+
+def test_an_inbox_holding_every_bad_file_finishes_both_provinces(tmp_path, samples):
+    import shutil
+
+    import duckdb
+
+    from pipelines.runner import run
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples / "inbox", inbox)
+    survey = inbox / "survey" / "55" / "2567-1"
+    (survey / "mixed.csv").write_bytes((SURVEY + "\nA1,สมชาย,found\n").encode() + "A2,สมหญิง,found\n".encode("cp874"))
+    pq.write_table(pa.table({"survey_id": ["B1"], "fname": ["x"], "status": ["found"],
+                             "lat": pa.array([[1.0]], type=pa.list_(pa.float64()))}), survey / "nested.parquet")
+    pq.write_table(pa.table({"survey_id": ["C1"], "fname": pa.array([b"\xff\xfe"], type=pa.binary()).view(pa.string()),
+                             "status": ["found"]}), survey / "not_utf8.parquet")
+    (survey / "huge_photo.csv").write_text(f"survey_id,fname,status,photo_ref\nD1,x,found,{'p' * 1_100_000}\n",
+                                           encoding="utf-8")
+    (inbox / "survey" / "40" / "2567-1" / "garbage.csv").write_bytes(bytes(range(256)) * 40)
+    (inbox / "registry" / "40" / "registry_40_20991231.csv").write_bytes(b"")  # a newer, empty extract
+    for rel in ("registry/99/pop.csv", "survey/55/misplaced.csv", "survey/55/2567-1/visits.xls"):
+        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / rel).write_text(SURVEY + "\nA1,x,found\n", encoding="utf-8")
+    run(inbox, tmp_path / "w", pseudonym_key="k", progress=lambda _: None)  # no exception: every partition published
+    con = duckdb.connect(str(tmp_path / "w" / "restricted.duckdb"), read_only=True)
+    try:
+        files = con.sql("SELECT * FROM ingest_files").pl()
+        published = con.execute("SELECT count(*) FROM publication_status WHERE published_version IS NOT NULL "
+                                "AND refused_checks IS NULL").fetchone()[0]
+        summary = con.execute("SELECT count(*) FROM partition_summary").fetchone()[0]
+    finally:
+        con.close()
+    assert published == 2 and summary == 4  # both provinces, both terms
+    accepted = files.filter(pl.col("outcome") == "accepted")
+    assert (accepted["rows_read"] == accepted["rows_accepted"] + accepted["rows_quarantined"]).all()
+    outcome = dict(zip(files["source_file"], files["outcome"]))
+    for rel in ("survey/55/2567-1/mixed.csv", "survey/55/2567-1/nested.parquet", "survey/55/2567-1/not_utf8.parquet",
+                "survey/55/2567-1/huge_photo.csv"):
+        assert outcome[rel] == "accepted"  # read; what could not be used is quarantined with its check
+    for rel in ("survey/40/2567-1/garbage.csv", "registry/40/registry_40_20991231.csv", "registry/99/pop.csv",
+                "survey/55/misplaced.csv", "survey/55/2567-1/visits.xls"):
+        assert outcome[rel] == "refused", rel
+    assert files.filter(pl.col("outcome") == "refused")["message"].null_count() == 0

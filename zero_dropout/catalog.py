@@ -185,17 +185,40 @@ ANALYST = {
     ),
     "out_of_school": (
         "Out-of-school children per province and term without identifiers: child_key is a keyed pseudonym "
-        "(HMAC-SHA-256) that follows one child across terms.",
+        "(HMAC-SHA-256) that follows one child across terms. No village (moo); k-anonymous: every combination of "
+        "amphoe, tambon, birth year, sex and nationality group is shared by at least 5 children of the province "
+        "and term. A row in a smaller group has its tambon, then birth year and age, sex, nationality group and "
+        "amphoe left empty, step by step, until it is in a group of 5 (row_coarsening counts them); a row still "
+        "alone is withheld (counted in the summaries and partition_summary, not listed).",
         {
             "child_key": "keyed pseudonym of the child (HMAC-SHA-256 of the citizen ID, first 32 hex characters)",
-            **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k != "citizen_id"},
+            **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k not in ("citizen_id", "moo")},
         },
+    ),
+    "report_counts": (
+        "The counts the province report shows, per province and term and breakdown (category by nationality, by "
+        "amphoe, amphoe totals, age band, tambon, age band by sex, survey result, need, reason), counted on every "
+        "out-of-school child before the rows above are coarsened; counts under 5 suppressed, and the cells that "
+        "would give them away from a total suppressed too.",
+        {"breakdown": "which table of the report", "found_status": "latest survey result, or 'not surveyed'",
+         "need": "need recorded by the latest survey", "children": "number of children, NULL when suppressed",
+         "suppressed": "true when the count is not shown (under 5, or it would give a suppressed one away)"},
+    ),
+    "row_coarsening": (
+        "Per province and term: how many out-of-school rows of the analyst file were kept as they are, coarsened "
+        "at each step, or withheld to keep every quasi-identifier combination shared by at least 5 children.",
+        {"kept_as_is": "rows with every field", "coarsened_tambon_code": "rows without their tambon",
+         "coarsened_birth_year_be": "rows also without birth year and age (age band kept)",
+         "coarsened_sex": "rows also without sex", "coarsened_nationality_group": "rows also without nationality group",
+         "coarsened_amphoe_code": "rows also without amphoe", "withheld": "rows left out (still fewer than 5 alike)"},
     ),
     "partition_summary": RESTRICTED["partition_summary"],
     "link_rates": RESTRICTED["link_rates"],
     "publication_status": RESTRICTED["publication_status"],
-    "transitions": (RESTRICTED["transitions"][0] + " Pseudonymised with child_key.",
-                    {"child_key": "keyed pseudonym of the child", **RESTRICTED["transitions"][1]}),
+    "transitions": (RESTRICTED["transitions"][0] + " Pseudonymised with child_key, without amphoe or tambon "
+                    "(joined on child_key, a place here would undo the coarsening of out_of_school).",
+                    {"child_key": "keyed pseudonym of the child", **{k: v for k, v in RESTRICTED["transitions"][1].items()
+                                                                     if k not in ("amphoe_code", "tambon_code")}}),
     "summary_by_transition": (
         "Children per province, term and transition; counts under 5 suppressed.",
         {"children": "number of children, NULL when under 5", "suppressed": "true when the count was under 5"},

@@ -22,7 +22,7 @@ from zero_dropout.charts import number
 from zero_dropout.contract import load_contract
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.terms import Term
-from zero_dropout.disclosure import SUPPRESS_UNDER, suppress, suppressed_count_sql
+from zero_dropout.disclosure import SUPPRESS_UNDER, counted, secondary, suppress
 
 NATIONALITY_TH = {"thai": "สัญชาติไทย", "non_thai": "ไม่มีสัญชาติไทย"}
 SEX_TH = {1: "ชาย", 2: "หญิง"}
@@ -64,11 +64,42 @@ class ReportData:
     health: dict[str, pl.DataFrame]
 
 
-def _counts(con: duckdb.DuckDBPyConnection, by: str, where: str, params: list) -> pl.DataFrame:
-    """Out-of-school children counted by ``by`` (suppressed under 5)."""
-    return con.sql(
-        f"SELECT {by}, {suppressed_count_sql()} AS children "
-        f"FROM out_of_school WHERE province_code = ? AND term = ? {where} GROUP BY ALL ORDER BY ALL", params=params).pl()
+# What the report counts, by what: breakdown -> dimensions (counted on the rows before the analyst file coarsens
+# them, suppressed, with secondary suppression: the analyst table report_counts)
+BREAKDOWNS = {
+    "category_nationality": ["category", "nationality_group"],
+    "amphoe": ["amphoe_code", "category"],
+    "amphoe_total": ["amphoe_code"],
+    "age_total": ["age_band"],
+    "tambon": ["amphoe_code", "tambon_code"],
+    "age_sex": ["age_band", "sex"],
+    "found_status": ["found_status"],
+    "need": ["need"],
+    "reason": ["reason"],
+}
+PARTITION = ["province_code", "term"]
+
+
+def report_counts(children: pl.DataFrame) -> pl.DataFrame:
+    """Every breakdown of the report for every partition of ``children`` (the out-of-school rows with their
+    place, birth year and sex), small counts and the cells that would give them away suppressed."""
+    rows = children.with_columns(pl.coalesce("survey_found_status", pl.lit(NOT_SURVEYED)).alias("found_status"),
+                                 pl.col("survey_need").alias("need"), pl.col("survey_reason").alias("reason"))
+    parts = []
+    for name, dims in BREAKDOWNS.items():
+        keep = rows.filter(pl.col(dims[0]).is_not_null()) if name in ("need", "reason") else rows
+        cells = secondary(counted(keep, [*PARTITION, *dims]), [*PARTITION, *dims])
+        parts.append(cells.with_columns(pl.lit(name).alias("breakdown")))
+    out = pl.concat(parts, how="diagonal_relaxed")
+    return out.select("breakdown", *PARTITION, *dict.fromkeys(d for dims in BREAKDOWNS.values() for d in dims),
+                      "children", "suppressed")
+
+
+def _counts(con: duckdb.DuckDBPyConnection, breakdown: str, params: list) -> pl.DataFrame:
+    """One breakdown of the partition, as report_counts holds it."""
+    dims = ", ".join(BREAKDOWNS[breakdown])
+    return con.sql(f"SELECT {dims}, children FROM report_counts WHERE breakdown = ? AND province_code = ? AND term = ? "
+                   f"ORDER BY {dims}", params=[breakdown, *params]).pl()
 
 
 def load(analyst: Path, province: str, term: Term) -> ReportData:
@@ -87,17 +118,7 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
         transitions = (con.sql("SELECT transition, children FROM summary_by_transition WHERE province_code = ? AND term = ? "
                                "ORDER BY transition", params=p).pl() if "summary_by_transition" in tables
                        else pl.DataFrame(schema={"transition": pl.String, "children": pl.Int64}))
-        frames = {
-            "category_nationality": _counts(con, "category, nationality_group", "", p),
-            "amphoe": _counts(con, "amphoe_code, category", "", p),
-            "amphoe_total": _counts(con, "amphoe_code", "", p),
-            "age_total": _counts(con, "age_band", "", p),
-            "tambon": _counts(con, "amphoe_code, tambon_code", "", p),
-            "age_sex": _counts(con, "age_band, sex", "", p),
-            "found_status": _counts(con, f"coalesce(survey_found_status, '{NOT_SURVEYED}') AS found_status", "", p),
-            "need": _counts(con, "survey_need AS need", "AND survey_need IS NOT NULL", p),
-            "reason": _counts(con, "survey_reason AS reason", "AND survey_reason IS NOT NULL", p),
-        }
+        frames = {name: _counts(con, name, p) for name in BREAKDOWNS}
         surveyed = con.sql("SELECT count(*) FILTER (survey_found_status IS NOT NULL), "
                            "count(*) FILTER (survey_found_status = 'found') FROM out_of_school "
                            "WHERE province_code = ? AND term = ?", params=p).fetchall()[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from zero_dropout.disclosure import counted
+from zero_dropout.disclosure import counted, secondary
 from zero_dropout.tables import TRANSITIONS as TRANSITIONS_TABLE
 
 TRANSITIONS = ("returned_to_school", "newly_out", "still_out", "still_in_school", "aged_out", "moved_away", "died",
@@ -58,9 +58,14 @@ def between(current: pl.DataFrame, previous: pl.DataFrame | None, province: str,
 
 
 def summaries(children: pl.DataFrame, transitions: pl.DataFrame, tables: dict[str, str]) -> dict[str, pl.DataFrame]:
-    """The summary tables of one partition. ``tables``: table name -> comma-separated dimensions of the
-    out-of-school children (``reason`` is the latest survey's, or 'not surveyed')."""
+    """The summary tables of one partition, with small counts suppressed and the cells that would give them
+    away suppressed too. ``tables``: table name -> comma-separated dimensions of the out-of-school children
+    (``reason`` is the latest survey's, or 'not surveyed')."""
     kids = children.with_columns(pl.coalesce("survey_reason", pl.lit("not surveyed")).alias("reason"))
-    out = {name: counted(kids, [d.strip() for d in dims.split(",")]) for name, dims in tables.items()}
-    out["summary_by_transition"] = counted(transitions, ["province_code", "term", "previous_term", "transition"])
+    out = {}
+    for name, spec in tables.items():
+        dims = [d.strip() for d in spec.split(",")]
+        out[name] = secondary(counted(kids, dims), dims)
+    dims = ["province_code", "term", "previous_term", "transition"]
+    out["summary_by_transition"] = secondary(counted(transitions, dims), dims)
     return out

@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 
 from zero_dropout.catalog import ANALYST, GLOSSARY, RESTRICTED, SUMMARY_TABLES as SUMMARIES
-from zero_dropout import decisions
+from zero_dropout import decisions, disclosure
 from zero_dropout.population import CATEGORY_LABELS_TH
+from zero_dropout.report import report_counts
 from zero_dropout.staging import Staging
 from zero_dropout.tables import STAGED
 
@@ -171,11 +172,18 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
 
     def build(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ATTACH '{restricted}' AS r (READ_ONLY)")
-        con.execute(
-            "CREATE TABLE out_of_school AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
-            "AS child_key, * EXCLUDE (citizen_id) FROM r.out_of_school ORDER BY province_code, term, child_key",
-            {"ipad": ipad, "opad": opad},
-        )
+        # one row per child, without the ID or the village, coarsened to k-anonymity (disclosure.k_anonymous)
+        rows = con.sql(
+            "SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
+            "AS child_key, * EXCLUDE (citizen_id, moo) FROM r.out_of_school ORDER BY province_code, term, child_key",
+            params={"ipad": ipad, "opad": opad},
+        ).pl()
+        counts = report_counts(con.sql("SELECT * FROM r.out_of_school").pl())  # before coarsening, suppressed
+        rows, coarsening = disclosure.k_anonymous(rows)
+        for name, frame in (("out_of_school", rows), ("row_coarsening", coarsening), ("report_counts", counts)):
+            con.register("frame", frame.to_arrow())
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.unregister("frame")
         con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
         con.execute("CREATE TABLE publication_status AS SELECT * FROM r.publication_status ORDER BY province_code")
         have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
@@ -184,9 +192,11 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
         if "link_rates" in have:  # counts only
             con.execute("CREATE TABLE link_rates AS SELECT * FROM r.link_rates ORDER BY province_code, term")
         if "transitions" in have:
+            # no place finer than the province: joined on child_key, a place here would undo the coarsening above
             con.execute(
                 "CREATE TABLE transitions AS SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
-                "AS child_key, * EXCLUDE (citizen_id) FROM r.transitions ORDER BY province_code, term, child_key",
+                "AS child_key, * EXCLUDE (citizen_id, amphoe_code, tambon_code) FROM r.transitions "
+                "ORDER BY province_code, term, child_key",
                 {"ipad": ipad, "opad": opad},
             )
         # summary tables: suppressed per partition by the out_of_school_summaries asset, copied here
@@ -205,6 +215,17 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
 
 
 FORBIDDEN_COLUMNS = {"citizen_id", "student_id", "first_name", "last_name", "title", "house_no", "house_id", "name"}
+
+
+def k_anonymity(path: Path) -> int | None:
+    """The smallest group of out-of-school rows sharing their quasi-identifiers in a database (None: no rows)."""
+    import polars as pl  # noqa: F401  (the frame type of .pl())
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return disclosure.smallest_group(con.sql("SELECT * FROM out_of_school").pl())
+    finally:
+        con.close()
 
 
 def identifier_findings(path: Path) -> list[str]:
