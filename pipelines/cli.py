@@ -140,7 +140,7 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     _warehouse_file(Path(args.warehouse) / "restricted.duckdb")
     try:
         lists = worklist.write_worklists(Path(args.warehouse), args.province, args.term,
-                                         Path(args.out) if args.out else None, args.amphoe, args.tambon)
+                                         Path(args.out) if args.out else None, args.amphoe, args.tambon, pdf=args.pdf)
     except worklist.WorklistError as err:
         print(f"zero-dropout worklist: {err}", file=sys.stderr)
         return 1
@@ -235,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--tambon", metavar="CODE", help="6-digit tambon code: only this tambon")
     wl.add_argument("--warehouse", default="warehouse")
     wl.add_argument("--out", help="folder to write to (default: <warehouse>/worklists/<province>/<term>/)")
+    wl.add_argument("--pdf", action="store_true",
+                    help="also a visit pack per tambon as PDF (A5: cover, children by moo, tick boxes)")
     wl.set_defaults(func=cmd_worklist)
     return parser
 

@@ -58,7 +58,7 @@ def test_one_list_per_tambon_holding_every_out_of_school_child(lists, sample_war
 
 def test_rows_in_walking_order_with_the_columns_a_team_needs(lists):
     frame = _sheet(lists[0])
-    expected = [h for h, _, _ in worklist.PREFILLED] + [h for h, _, _ in worklist.TO_FILL]
+    expected = [h for h, _, _ in worklist.PRINTED] + [h for h, _, _ in worklist.TO_FILL] + [h for h, _, _ in worklist.TECHNICAL]
     assert frame.columns == expected
     order = frame.select(pl.col("หมู่").cast(pl.Int64, strict=False).alias("moo"),
                          pl.col("บ้านเลขที่").str.extract(r"^([0-9]+)").cast(pl.Int64, strict=False).alias("house"))
@@ -84,8 +84,9 @@ def test_cells_beginning_with_formula_characters_stay_text(tmp_path):
         sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml  # no formula anywhere
     ws = openpyxl.load_workbook(path)[worklist.SHEET]
-    first = [c.value for c in ws["E"][1:]]
-    assert first == risky and all(c.data_type == "s" for c in ws["E"][1:])
+    column = openpyxl.utils.get_column_letter([name for _, name, _ in worklist.PRINTED].index("first_name") + 1)
+    first = [c.value for c in ws[column][1:]]
+    assert first == risky and all(c.data_type == "s" for c in ws[column][1:])
 
 
 def test_a_filled_in_list_comes_back_as_a_survey_and_links_to_the_same_children(lists, sample_warehouse, samples, tmp_path):

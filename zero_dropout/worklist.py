@@ -29,34 +29,51 @@ SHEET = "รายชื่อเด็กที่ต้องติดตา�
 SEX_TH = {1: "ชาย", 2: "หญิง"}
 
 # (header, column of the query, width); headers that are survey aliases are read back by the survey reader,
-# the others (for the team's information) are ignored by it as unknown columns.
-PREFILLED = [
-    ("ลำดับ", "n", 6),
-    ("รหัสแบบสำรวจ", "survey_id", 22),
-    ("เลขประจำตัวประชาชน", "citizen_id", 17),
-    ("คำนำหน้า", "title", 9),
-    ("ชื่อ", "first_name", 14),
-    ("นามสกุล", "last_name", 16),
-    ("เพศ", "sex_th", 6),
-    ("วันเกิด", "birth_date_be", 12),  # DD/MM/YYYY in Buddhist era, 00 for an unknown day
-    ("อายุ", "age", 6),
-    ("บ้านเลขที่", "house_no", 10),
-    ("หมู่", "moo", 6),
-    ("รหัสที่อยู่", "address_code", 11),
-    ("รหัสประจำบ้าน", "house_id", 13),
-    ("ประเภท", "category_th", 26),
-    ("ภาคเรียนล่าสุดที่มีประวัติ", "last_record_term", 12),
-    ("โรงเรียนล่าสุด", "last_school", 28),
-    ("ผลการติดตามครั้งก่อน", "earlier_survey", 30),
+# the others (for the team's information) are ignored by it as unknown columns. PRINTED come first and, with the
+# columns to fill in, make the print area (A4 landscape at 11 pt); TECHNICAL stay in the workbook for the return
+# trip, right of the print area.
+PRINTED = [
+    ("ลำดับ", "n", 4),
+    ("คำนำหน้า", "title", 7),
+    ("ชื่อ", "first_name", 11),
+    ("นามสกุล", "last_name", 12),
+    ("เพศ", "sex_th", 5),
+    ("อายุ", "age", 4.5),
+    ("บ้านเลขที่", "house_no", 7),
+    ("หมู่", "moo", 4.5),
+    ("ประเภท", "category_th", 14),
+    ("โรงเรียนล่าสุด", "last_school", 14),
+    ("ผลการติดตามครั้งก่อน", "earlier_survey", 14),
 ]
 TO_FILL = [  # (header, vocabulary for a drop-down or None, width)
-    ("วันที่สำรวจ", None, 12),
-    ("หน่วยงาน", None, 16),
-    ("ผลการติดตาม", "found_status", 16),
-    ("สาเหตุ", "reason", 16),
-    ("ความต้องการ", "need", 20),
-    ("หมายเหตุ", None, 30),
+    ("วันที่สำรวจ", None, 9),
+    ("หน่วยงาน", None, 9),
+    ("ผลการติดตาม", "found_status", 10),
+    ("สาเหตุ", "reason", 10),
+    ("ความต้องการ", "need", 10),
+    ("หมายเหตุ", None, 8),
 ]
+TECHNICAL = [
+    ("รหัสแบบสำรวจ", "survey_id", 22),
+    ("เลขประจำตัวประชาชน", "citizen_id", 17),
+    ("วันเกิด", "birth_date_be", 12),  # DD/MM/YYYY in Buddhist era, 00 for an unknown day
+    ("รหัสที่อยู่", "address_code", 11),
+    ("รหัสประจำบ้าน", "house_id", 13),
+    ("ภาคเรียนล่าสุดที่มีประวัติ", "last_record_term", 12),
+]
+PREFILLED = PRINTED + TECHNICAL
+FONT_PT = 11  # printed at 100 % on A4 landscape: every line at 11 pt (the widths above fit the page)
+THAI_CHARS_PER_UNIT = 1.2  # Thai letters at 11 pt per unit of column width (a unit is the width of a "0")
+LINE_PT = 15  # the height of one line of 11 pt Thai text, marks above and below included
+# Thai vowels and tone marks written above or below a consonant take no width of their own
+THAI_MARKS = r"[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+
+
+def _lines_per_row(rows: pl.DataFrame) -> list[int]:
+    """How many lines each row's longest printed text takes in its column (wrapped at the column's width)."""
+    lines = [(pl.col(name).cast(pl.String).fill_null("").str.replace_all(THAI_MARKS, "").str.len_chars()
+              / (width * THAI_CHARS_PER_UNIT)).ceil().cast(pl.Int32) for _, name, width in PRINTED if name in rows.columns]
+    return rows.select(pl.max_horizontal(*lines, pl.lit(1, pl.Int32)).alias("lines"))["lines"].to_list()
 INSTRUCTIONS = [
     "คำอธิบาย",
     "รายชื่อเด็กและเยาวชนนอกระบบการศึกษาที่ต้องติดตาม (ข้อมูลส่วนบุคคล ใช้เฉพาะงานติดตาม ห้ามเผยแพร่)",
@@ -162,46 +179,66 @@ def write_workbook(rows: pl.DataFrame, path: Path, title: str) -> None:
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False})
     try:
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
-        head_fill = wb.add_format({"bold": True, "bg_color": "#FFE699", "border": 1, "text_wrap": True, "valign": "top"})
-        text = wb.add_format({"num_format": "@"})
-        fill = wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "border": 1})
+        base = {"font_size": FONT_PT, "text_wrap": True, "valign": "top", "border": 1}
+        head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7"})
+        head_fill = wb.add_format({**base, "bold": True, "bg_color": "#FFE699"})
+        text = wb.add_format({**base, "num_format": "@"})
+        number = wb.add_format(base)
+        fill = wb.add_format({**base, "num_format": "@", "bg_color": "#FFF2CC"})
         ws = wb.add_worksheet(SHEET)
-        for col, (header, name, width) in enumerate(PREFILLED):
+        layout = [(h, name, w, None) for h, name, w in PRINTED] + [(h, None, w, v) for h, v, w in TO_FILL] \
+            + [(h, name, w, None) for h, name, w in TECHNICAL]
+        last = max(rows.height, 1)
+        for col, (header, name, width, vocab) in enumerate(layout):
+            if name is None:  # a column the team fills in
+                ws.write_string(0, col, header, head_fill)
+                ws.set_column(col, col, width, fill)
+                ws.write_column(1, col, [""] * rows.height, fill)
+                if vocab:
+                    ws.data_validation(1, col, last, col, {
+                        "validate": "list", "source": list(c.thai_words(vocab).values()),
+                        "error_title": header, "error_message": "เลือกจากรายการ", "error_type": "warning"})
+                continue
             ws.write_string(0, col, header, head)
             values = rows[name]
             if values.dtype.is_numeric():
-                ws.set_column(col, col, width)
-                ws.write_column(1, col, values.to_list())
+                ws.set_column(col, col, width, number)
+                ws.write_column(1, col, values.to_list(), number)
             else:
                 ws.set_column(col, col, width, text)
                 ws.write_column(1, col, values.fill_null("").to_list(), text)
-        last = max(rows.height, 1)
-        for k, (header, vocab, width) in enumerate(TO_FILL):
-            col = len(PREFILLED) + k
-            ws.write_string(0, col, header, head_fill)
-            ws.set_column(col, col, width, text)
-            ws.write_column(1, col, [""] * rows.height, fill)
-            if vocab:
-                ws.data_validation(1, col, last, col, {
-                    "validate": "list", "source": list(c.thai_words(vocab).values()),
-                    "error_title": header, "error_message": "เลือกจากรายการ", "error_type": "warning"})
+        # a spreadsheet program sizes no row to its wrapped text when it opens a file: each row gets the
+        # height of its longest wrapped cell
+        for r, lines in enumerate(_lines_per_row(rows), start=1):
+            ws.set_row(r, LINE_PT * lines + 3)
+        ws.set_row(0, LINE_PT * 2 + 3)
+        printed = len(PRINTED) + len(TO_FILL)
         ws.freeze_panes(1, 4)
-        ws.autofilter(0, 0, last, len(PREFILLED) + len(TO_FILL) - 1)
-        ws.set_header(f"&L{title}&R&P/&N")
+        ws.autofilter(0, 0, last, len(layout) - 1)
+        # paper: A4 landscape, what a visit needs at 11 pt, the header row on every page
+        ws.set_paper(9)
         ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.25, right=0.25, top=0.5, bottom=0.5)
+        ws.print_area(0, 0, last, printed - 1)
+        ws.repeat_rows(0)
+        ws.fit_to_pages(1, 0)  # one page wide (the widths fit at 100 %); as many pages long as the children
+        ws.set_header(f"&L{title}")
+        ws.set_footer(f"&L{title}&Cหน้า &P จาก &N&Rข้อมูลส่วนบุคคล ใช้เฉพาะงานติดตาม (restricted: personal data)")
         notes = wb.add_worksheet("คำอธิบาย")
         notes.set_column(0, 0, 120)
-        notes.write_column(0, 0, [title, *INSTRUCTIONS], text)
+        notes.write_column(0, 0, [title, *INSTRUCTIONS], wb.add_format({"num_format": "@"}))
     finally:
         wb.close()
     tmp.replace(path)
 
 
+RETURN_TO = "เจ้าหน้าที่ข้อมูลของจังหวัด (ไฟล์รายชื่อที่กรอกแล้ววางใน inbox/survey/<จังหวัด>/<ภาคเรียน>/)"
+
+
 def write_worklists(warehouse_dir: Path, province: str, term: str, out_dir: Path | None = None,
-                    amphoe: str | None = None, tambon: str | None = None) -> list[Worklist]:
-    """Write one xlsx per tambon; returns the files with their child counts (no names)."""
+                    amphoe: str | None = None, tambon: str | None = None, pdf: bool = False) -> list[Worklist]:
+    """Write one xlsx per tambon (and, with ``pdf``, its visit pack); returns the files with their child counts
+    (no names)."""
     t = Term.parse(term)
     frame = children_to_visit(Path(warehouse_dir) / "restricted.duckdb", province, t, amphoe, tambon)
     if frame.is_empty():
@@ -211,6 +248,11 @@ def write_worklists(warehouse_dir: Path, province: str, term: str, out_dir: Path
     written = []
     for (code,), rows in _prepare(frame, t).partition_by("tambon_code", as_dict=True, maintain_order=True).items():
         path = out_dir / f"worklist_{province}_{t}_{code}.xlsx"
-        write_workbook(rows, path, f"ตำบล{names.get(code, '')} ({code}) ภาคเรียน {t.display}")
+        title = f"ตำบล{names.get(code, '')} ({code}) ภาคเรียน {t.display}"
+        write_workbook(rows, path, title)
+        if pdf:
+            from zero_dropout.visit_pack import write_pack
+
+            write_pack(rows, path.with_suffix(".pdf"), title, RETURN_TO)
         written.append(Worklist(path, code, rows.height))
     return written
