@@ -24,6 +24,14 @@ def _table_counts(path) -> dict[str, int]:
         con.close()
 
 
+def _review(path) -> "pl.DataFrame":
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql("SELECT * FROM review_summary ORDER BY ALL").pl()
+    finally:
+        con.close()
+
+
 @dg.asset(group_name="warehouse", kinds={"duckdb"}, pool=WRITER_POOL, automation_condition=FOLLOW_PARTITIONS,
           deps=["published_province", "registry_people", "moe_students", "survey_responses"])
 def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
@@ -39,6 +47,7 @@ def restricted_warehouse(paths: PipelinePaths) -> dg.MaterializeResult:
         "path": dg.MetadataValue.path(str(path)), "misplaced_files_refused": refused.height,
         "publication_status": md_table(status.select("province_code", "published_at", "published_terms", "refused_checks",
                                                      "refused_terms", "unfinished_attempts")),
+        "review_queue": md_table(_review(path), "nothing waits for an officer"),
         **_table_counts(path)})
 
 

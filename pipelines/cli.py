@@ -103,7 +103,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
     _warehouse_file(Path(args.warehouse) / "restricted.duckdb")
     n = decisions.export_queue(Path(args.warehouse), args.province, args.term, Path(args.out))
-    print(f"wrote {n} pairs to review to {args.out}: fill the decision column with accept or reject, then "
+    column = "การตัดสิน column (yellow)" if args.out.lower().endswith(".xlsx") else "decision column with accept or reject"
+    print(f"wrote {n} pairs to review to {args.out} (restricted: names and IDs): fill the {column}, then "
           f"run: zero-dropout review import {args.out} --by NAME")
     return 0
 
@@ -206,13 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
     review = sub.add_parser("review", parents=[common], help="export the review queue to a CSV, or import an officer's decisions")
     rsub = review.add_subparsers(dest="review_command", required=True, parser_class=_Parser)
-    exp = rsub.add_parser("export", parents=[common], help="write the review queue of a province and term to CSV (restricted: holds IDs)")
+    exp = rsub.add_parser("export", parents=[common], help="write the review queue of a province and term: a workbook "
+                          "(.xlsx: both sides of every pair, a drop-down decision) or CSV (restricted: names and IDs)")
     exp.add_argument("--warehouse", default="warehouse")
     exp.add_argument("--province", required=True, type=province_arg)
     exp.add_argument("--term", required=True, type=term_arg)
     exp.add_argument("--out", required=True)
     exp.set_defaults(func=cmd_review_export)
-    imp = rsub.add_parser("import", parents=[common], help="store the accept / reject decisions of a filled-in queue CSV")
+    imp = rsub.add_parser("import", parents=[common], help="store the accept / reject decisions of a filled-in queue (workbook or CSV)")
     imp.add_argument("file")
     imp.add_argument("--warehouse", default="warehouse")
     imp.add_argument("--by", required=True, help="who decided (kept with each decision)")

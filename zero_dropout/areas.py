@@ -33,6 +33,17 @@ def tambons() -> pl.DataFrame:
     )
 
 
+def dimensions() -> dict[str, pl.DataFrame]:
+    """The analyst file's area tables: every province, amphoe and tambon with its Thai and English name and
+    the names of the areas above it (public, from geothai)."""
+    p, a, t = provinces(), amphoes(), tambons()
+    return {
+        "provinces": p.sort("province_code"),
+        "amphoes": a.join(p, on="province_code").sort("amphoe_code"),
+        "tambons": t.join(a.drop("province_code"), on="amphoe_code").join(p, on="province_code").sort("tambon_code"),
+    }
+
+
 @cache
 def province_codes() -> frozenset[str]:
     return frozenset(provinces()["province_code"].to_list())

@@ -162,6 +162,12 @@ RESTRICTED = {
          "refused_checks": "the checks that failed", "refused_terms": "the terms they failed for",
          "unfinished_attempts": "attempts that stopped before publishing and before any check (a failed or killed run)"},
     ),
+    "review_summary": (
+        "Per province, term and source: what waits for a data officer in the review queue (counts only).",
+        {"pending_records": "input records with at least one pair waiting", "pending_pairs": "pairs waiting",
+         "children_could_move": "candidate children listed out of school now, whom a decision could move",
+         "oldest_pending_days": "days since the oldest waiting pair first appeared in the queue"},
+    ),
     "registry_people": (
         "The registry people of each province's latest extract: names, birth dates and addresses, for the visit lists "
         "field teams receive (restricted).",
@@ -195,6 +201,16 @@ ANALYST = {
             **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k not in ("citizen_id", "moo")},
         },
     ),
+    "provinces": ("Every province: DOPA code with its Thai and English name (public, from geothai).",
+                  {"province_name_th": "province name in Thai", "province_name_en": "province name in English"}),
+    "amphoes": ("Every amphoe: DOPA code, its province, and their Thai and English names (public).",
+                {"amphoe_name_th": "amphoe name in Thai", "amphoe_name_en": "amphoe name in English"}),
+    "tambons": ("Every tambon: DOPA code, its amphoe and province, and their Thai and English names (public).",
+                {"tambon_name_th": "tambon name in Thai", "tambon_name_en": "tambon name in English"}),
+    "terms": ("The terms loaded: how they are shown and the dates they cover (semester 1 from 16 May, semester 2 "
+              "from 1 November, CE dates).",
+              {"term_display": "the term as people write it (1/2567)", "year_be": "academic year, Buddhist era",
+               "semester": "1 or 2", "start_date": "first day of the term", "end_date": "last day of the term"}),
     "report_counts": (
         "The counts the province report shows, per province and term and breakdown (category by nationality, by "
         "amphoe, amphoe totals, age band, tambon, age band by sex, survey result, need, reason), counted on every "
@@ -214,6 +230,7 @@ ANALYST = {
     ),
     "partition_summary": RESTRICTED["partition_summary"],
     "link_rates": RESTRICTED["link_rates"],
+    "review_summary": RESTRICTED["review_summary"],
     "publication_status": RESTRICTED["publication_status"],
     "transitions": (RESTRICTED["transitions"][0] + " Pseudonymised with child_key, without amphoe or tambon "
                     "(joined on child_key, a place here would undo the coarsening of out_of_school).",
@@ -294,9 +311,15 @@ GLOSSARY = {
 }
 
 EXAMPLE_QUERIES = """\
--- out-of-school children per amphoe for one term (analyst.duckdb; small counts already suppressed)
-SELECT amphoe_code, category, children FROM summary_by_amphoe
-WHERE province_code = '55' AND term = '2567-1' AND NOT suppressed ORDER BY children DESC;
+-- out-of-school children per amphoe for one term, with the amphoe's name (analyst.duckdb; small counts
+-- already suppressed)
+SELECT a.amphoe_name_th, s.category, s.children FROM summary_by_amphoe s JOIN amphoes a USING (amphoe_code)
+WHERE s.province_code = '55' AND s.term = '2567-1' AND NOT s.suppressed ORDER BY s.children DESC;
+
+-- the same per tambon, and the term as people write it
+SELECT t.term_display, b.tambon_name_th, b.amphoe_name_th, s.category, s.children
+FROM summary_by_tambon s JOIN tambons b USING (tambon_code) JOIN terms t USING (term)
+WHERE s.province_code = '55' ORDER BY ALL;
 
 -- follow children across terms with the pseudonym: who was out in 2566-2 and is still out in 2567-1
 SELECT a.category AS before, b.category AS now, count(*) AS children

@@ -44,6 +44,11 @@ def load(warehouse: Path) -> pl.DataFrame:
 
 
 def export_queue(warehouse: Path, province: str, term: str, out: Path) -> int:
+    """The review queue of a partition: as a workbook to decide (``.xlsx``: both sides of every pair), or as CSV."""
+    if Path(out).suffix.lower() == ".xlsx":
+        from zero_dropout.review_workbook import export
+
+        return export(Path(warehouse), province, term, Path(out))
     con = duckdb.connect(str(Path(warehouse) / "restricted.duckdb"), read_only=True)
     try:
         queue = con.sql(
@@ -57,8 +62,17 @@ def export_queue(warehouse: Path, province: str, term: str, out: Path) -> int:
 
 
 def import_decisions(warehouse: Path, path: Path, decided_by: str, now: dt.datetime | None = None) -> int:
-    """Store the filled-in decisions of a queue file; rows with a blank decision are skipped."""
-    frame = pl.read_csv(path, infer_schema=False)
+    """Store the filled-in decisions of a queue file (the CSV or the workbook of ``review export``); rows with a
+    blank decision (or 'not sure' in the workbook) are skipped and stay in the queue."""
+    if Path(path).suffix.lower() == ".xlsx":
+        from zero_dropout.review_workbook import ReviewError, read_decisions
+
+        try:
+            frame = read_decisions(Path(path))
+        except ReviewError as err:
+            raise DecisionError(str(err)) from None
+    else:
+        frame = pl.read_csv(path, infer_schema=False)
     missing = [c for c in [*KEY, "decision"] if c not in frame.columns]
     if missing:
         raise DecisionError(f"{path.name}: columns missing: {', '.join(missing)}")

@@ -126,6 +126,9 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
         if "linkage_summary" in tables:
             health["linkage"] = con.sql("SELECT * FROM linkage_summary WHERE province_code = ? AND term = ? ORDER BY source",
                                         params=p).pl()
+        if "review_summary" in tables:
+            health["review"] = con.sql("SELECT * FROM review_summary WHERE province_code = ? AND term = ? ORDER BY source",
+                                       params=p).pl()
         if "quarantine_summary" in tables:
             health["quarantine"] = con.sql(
                 "SELECT source, \"column\", \"check\", sum(rows_quarantined) AS rows FROM quarantine_summary "
@@ -235,6 +238,13 @@ def render(d: ReportData) -> str:
                                                              "linked_by_officer", "review_queue")],
                                      percent(r["target_linked"], r["target_population"])]
                                     for r in link.iter_rows(named=True)]))
+    review = d.health.get("review")
+    if review is not None and review.height:
+        health_parts.append("<h3>คิวรอเจ้าหน้าที่ตรวจสอบ</h3>" + _table(
+            ["แหล่งข้อมูล", "ระเบียนที่รอ", "คู่ที่รอ", "เด็กที่ผลอาจเปลี่ยนสถานะ", "รอนานที่สุด (วัน)"],
+            [[SOURCE_TH.get(r["source"], r["source"]), count(r["pending_records"]), count(r["pending_pairs"]),
+              count(r["children_could_move"]), str(r["oldest_pending_days"])] for r in review.iter_rows(named=True)],
+            numeric_from=1))
     ingest = d.health.get("ingest")
     if ingest is not None and ingest.height:
         health_parts.append("<h3>ไฟล์ที่นำเข้า</h3>" + _table(

@@ -56,6 +56,16 @@ class Term:
         return dt.date(self.year_ce, 11, 10)
 
     @property
+    def start(self) -> dt.date:
+        """First day of the term (CE): semester 1 from 16 May, semester 2 from 1 November (``current_term``)."""
+        return dt.date(self.year_ce, 5, 16) if self.semester == 1 else dt.date(self.year_ce, 11, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """Last day of the term (CE): the day before the next term starts."""
+        return self.next().start - dt.timedelta(days=1)
+
+    @property
     def cohort_birth_years_be(self) -> tuple[int, int]:
         """Inclusive BE birth-year range of the Zero Dropout cohort (ages 3-18)."""
         return (self.year_be - COHORT_MAX_AGE, self.year_be - COHORT_MIN_AGE)

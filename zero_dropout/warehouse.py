@@ -7,17 +7,20 @@ re-run produces the same tables.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
+from zero_dropout import areas, decisions, disclosure
 from zero_dropout.catalog import ANALYST, GLOSSARY, RESTRICTED, SUMMARY_TABLES as SUMMARIES
-from zero_dropout import decisions, disclosure
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.report import report_counts
 from zero_dropout.staging import Staging
 from zero_dropout.tables import STAGED
+from zero_dropout.terms import Term
 
 DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
 KEY_ENV = "ZERO_DROPOUT_PSEUDONYM_KEY"  # where deployments keep the secret key of the analyst pseudonyms
@@ -128,6 +131,7 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "linkage_model", models, "province_code, term, source, parameter")
         review = staging.published_files("links", "moe_review") + staging.published_files("links", "survey_review")
         _create_from(con, "review_queue", review, "province_code, term, source, source_file, source_sheet, source_row")
+        _review_summary(con, staging)
         decided = decisions.load(warehouse_dir)
         con.register("decided", decided.to_arrow())
         con.execute("CREATE TABLE review_decisions AS SELECT * FROM decided ORDER BY ALL")
@@ -150,6 +154,37 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _comment(con, RESTRICTED)
 
     return _publish(build, Path(warehouse_dir) / "restricted.duckdb")
+
+
+REVIEW_KEY = ["province_code", "term", "source", "source_file", "source_sheet", "source_row", "citizen_id"]
+
+
+def _review_summary(con: duckdb.DuckDBPyConnection, staging: Staging) -> None:
+    """review_summary: per partition and source, the records and pairs waiting for an officer, the children
+    whose status they could change (listed out of school now), and how long the oldest pair has waited.
+    When each pair first appeared is kept in staging/review_seen.parquet (restricted: it holds IDs)."""
+    seen_path = staging.root / "review_seen.parquet"
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    queue = con.sql(f"SELECT {', '.join(REVIEW_KEY)} FROM review_queue").pl().with_columns(pl.col("source_sheet").fill_null(""))
+    before = pl.read_parquet(seen_path) if seen_path.exists() else pl.DataFrame(
+        schema={**queue.schema, "first_seen": pl.Datetime("us")})
+    seen = queue.join(before, on=REVIEW_KEY, how="left").with_columns(
+        pl.col("first_seen").fill_null(pl.lit(now).cast(pl.Datetime("us"))))
+    seen_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = seen_path.with_name(f".{seen_path.name}.{os.getpid()}.tmp")
+    seen.write_parquet(tmp)
+    os.replace(tmp, seen_path)
+    con.register("seen", seen.to_arrow())
+    con.execute(f"""
+        CREATE TABLE review_summary AS
+        WITH q AS (SELECT s.*, o.citizen_id IS NOT NULL AS out_now FROM seen s
+                   LEFT JOIN out_of_school o USING (province_code, term, citizen_id))
+        SELECT province_code, term, source,
+               count(DISTINCT (source_file, source_sheet, source_row)) AS pending_records, count(*) AS pending_pairs,
+               count(DISTINCT citizen_id) FILTER (out_now) AS children_could_move,
+               date_diff('day', min(first_seen), TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}') AS oldest_pending_days
+        FROM q GROUP BY ALL ORDER BY ALL""")
+    con.unregister("seen")
 
 
 def _hmac_pads(key: str) -> tuple[bytes, bytes]:
@@ -186,6 +221,7 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
             con.unregister("frame")
         con.execute("CREATE TABLE partition_summary AS SELECT * FROM r.partition_summary ORDER BY province_code, term")
         con.execute("CREATE TABLE publication_status AS SELECT * FROM r.publication_status ORDER BY province_code")
+        con.execute("CREATE TABLE review_summary AS SELECT * FROM r.review_summary ORDER BY ALL")
         have = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'r'").fetchall()}
         if "linkage_model" in have:  # parameters and counts only: no person in it
             con.execute("CREATE TABLE linkage_model AS SELECT * FROM r.linkage_model ORDER BY province_code, term, source, parameter")
@@ -209,6 +245,18 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
             if table != "linkage_summary" or "cohort_status" in have:
                 con.execute(f"CREATE TABLE {table} AS {sql}")
         con.execute("DETACH r")
+        # dimensions: area names (public) and the terms' dates, to read codes as names
+        terms = [Term.parse(t) for (t,) in con.execute("SELECT DISTINCT term FROM partition_summary ORDER BY 1").fetchall()]
+        dims = {**areas.dimensions(), "terms": pl.DataFrame(
+            {"term": [str(t) for t in terms], "term_display": [t.display for t in terms],
+             "year_be": [t.year_be for t in terms], "semester": [t.semester for t in terms],
+             "start_date": [t.start for t in terms], "end_date": [t.end for t in terms]},
+            schema={"term": pl.String, "term_display": pl.String, "year_be": pl.Int32, "semester": pl.Int8,
+                    "start_date": pl.Date, "end_date": pl.Date})}
+        for name, frame in dims.items():
+            con.register("frame", frame.to_arrow())
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.unregister("frame")
         _comment(con, ANALYST)
 
     return _publish(build, Path(warehouse_dir) / "analyst.duckdb")
@@ -219,8 +267,6 @@ FORBIDDEN_COLUMNS = {"citizen_id", "student_id", "first_name", "last_name", "tit
 
 def k_anonymity(path: Path) -> int | None:
     """The smallest group of out-of-school rows sharing their quasi-identifiers in a database (None: no rows)."""
-    import polars as pl  # noqa: F401  (the frame type of .pl())
-
     con = duckdb.connect(str(path), read_only=True)
     try:
         return disclosure.smallest_group(con.sql("SELECT * FROM out_of_school").pl())
