@@ -44,13 +44,14 @@ def _ticks(label: str, words: list[str]) -> str:
     return f'<div class="ticks"><span class="label">{escape(label)}:</span> {boxes}</div>'
 
 
-def pack_html(rows: pl.DataFrame, title: str, return_to: str) -> str:
+def pack_html(rows: pl.DataFrame, title: str, return_to: str, amphoe: str = "") -> str:
     """The pack of one tambon: ``rows`` as the visit list has them (walking order), ``title`` names the tambon
-    and term."""
+    and term, ``amphoe`` the amphoe."""
     c = load_contract()
     words = {k: list(c.thai_words(k).values()) for k in ("found_status", "reason", "need")}
     cover = (f'<section class="cover"><h1>{escape(title)}</h1>'
-             f"<p>เด็กและเยาวชนที่ต้องติดตาม: <b>{rows.height}</b> คน</p>"
+             + (f"<p>{escape(amphoe)}</p>" if amphoe else "")
+             + f"<p>เด็กและเยาวชนที่ต้องติดตาม: <b>{rows.height}</b> คน</p>"
              "<p>เรียงตามหมู่และบ้านเลขที่ ทำเครื่องหมายในช่องที่ตรงกับสิ่งที่พบ ระบุวันที่และหน่วยงาน</p>"
              f"<p>ส่งผลคืน: {escape(return_to)}</p>"
              '<p class="notice">ข้อมูลส่วนบุคคลตาม พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล ใช้เฉพาะงานติดตามเด็กกลับเข้าสู่การเรียน '
@@ -74,12 +75,12 @@ def pack_html(rows: pl.DataFrame, title: str, return_to: str) -> str:
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def write_pack(rows: pl.DataFrame, path: Path, title: str, return_to: str) -> Path:
+def write_pack(rows: pl.DataFrame, path: Path, title: str, return_to: str, amphoe: str = "") -> Path:
     """Write the pack as PDF (and nothing else); a temporary name is renamed into place."""
     from weasyprint import HTML
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    HTML(string=pack_html(rows, title, return_to)).write_pdf(tmp)
+    HTML(string=pack_html(rows, title, return_to, amphoe)).write_pdf(tmp)
     tmp.replace(path)
     return path

@@ -245,6 +245,7 @@ def write_worklists(warehouse_dir: Path, province: str, term: str, out_dir: Path
         return []
     out_dir = Path(out_dir) if out_dir else Path(warehouse_dir) / "worklists" / province / str(t)
     names = dict(zip(areas.tambons()["tambon_code"].to_list(), areas.tambons()["tambon_name_th"].to_list()))
+    amphoe_names = dict(zip(areas.amphoes()["amphoe_code"].to_list(), areas.amphoes()["amphoe_name_th"].to_list()))
     written = []
     for (code,), rows in _prepare(frame, t).partition_by("tambon_code", as_dict=True, maintain_order=True).items():
         path = out_dir / f"worklist_{province}_{t}_{code}.xlsx"
@@ -253,6 +254,6 @@ def write_worklists(warehouse_dir: Path, province: str, term: str, out_dir: Path
         if pdf:
             from zero_dropout.visit_pack import write_pack
 
-            write_pack(rows, path.with_suffix(".pdf"), title, RETURN_TO)
+            write_pack(rows, path.with_suffix(".pdf"), title, RETURN_TO, amphoe=f"อำเภอ{amphoe_names.get(code[:4], '')} ({code[:4]})")
         written.append(Worklist(path, code, rows.height))
     return written
