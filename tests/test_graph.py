@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from dagster._core.definitions.partitions.context import partition_loading_context
 
 import zero_dropout
