@@ -8,6 +8,8 @@ report. Progress: a line when each job starts and ends, and one per asset step.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import re
 import os
@@ -61,8 +63,37 @@ def _progress_logger(progress: Callable[[str], None]) -> dg.LoggerDefinition:
     return step_progress
 
 
+@contextlib.contextmanager
+def _instance_lock():
+    """One process at a time creates or migrates the instance's storage and registers partitions: runs
+    started together on a fresh DAGSTER_HOME would otherwise race on the same SQLite tables."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        yield
+        return
+    Path(home).mkdir(parents=True, exist_ok=True)
+    with open(Path(home) / ".zero-dropout.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _instance() -> dg.DagsterInstance:
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    if not os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.ephemeral()
+    with _instance_lock():
+        return dg.DagsterInstance.get()
+
+
+def add_terms(instance: dg.DagsterInstance, terms: list[str]) -> None:
+    """Register term partitions; one another process registered meanwhile is not an error."""
+    with _instance_lock():
+        known = set(instance.get_dynamic_partitions(term_partitions.name))
+        missing = [t for t in terms if t not in known]
+        if missing:
+            instance.add_dynamic_partitions(term_partitions.name, missing)
 
 
 def _cause(error) -> str:
@@ -132,7 +163,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     abandoned = fail_abandoned_runs(instance)
     if abandoned:
         progress(f"marked {abandoned} runs failed that a killed zero-dropout run left STARTED")
-    instance.add_dynamic_partitions(term_partitions.name, sorted({t for ts in report_terms.values() for t in ts}))
+    add_terms(instance, sorted({t for ts in report_terms.values() for t in ts}))
     total = len(p.provinces) * 2 + len(p.terms) * (1 + len(p.provinces)) + 1 + sum(len(t) for t in report_terms.values())
     step, failures = 0, []
 

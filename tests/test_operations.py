@@ -166,3 +166,33 @@ def test_late_files_for_an_earlier_term_give_the_tables_of_a_clean_run(tmp_path,
     assert not any("province_term_job" in line and "2567-1" in line for line in lines)
     assert any("report_job province=40 term=2567-1 done" in line for line in lines)  # its report is rebuilt
     assert _all_tables(warehouse) == _all_tables(clean)
+
+
+def test_eight_first_runs_at_once_on_a_fresh_instance_all_succeed(tmp_path):
+    # a fresh DAGSTER_HOME: creating its storage and registering the term happen once, under a lock
+    from zero_dropout.generator import GeneratorConfig, generate
+    from zero_dropout.terms import Term
+
+    provinces = ("10", "11", "12", "13", "40", "50", "55", "65")
+    generate(GeneratorConfig(provinces, (Term.parse("2567-1"),), 150, seed=3, forms="csv"), tmp_path / "g")
+    inbox = tmp_path / "g" / "inbox"
+    (tmp_path / "home").mkdir()  # an empty instance folder: its SQLite storage is created by the first run
+    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "k", "DAGSTER_DISABLE_TELEMETRY": "1",
+           "DAGSTER_HOME": str(tmp_path / "home")}
+    warehouse = tmp_path / "w"
+    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
+    procs = [subprocess.Popen([*cmd, "--province", p], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for p in provinces]
+    outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
+    assert [code for code, _ in outcomes] == [0] * len(provinces), [err[-500:] for code, err in outcomes if code]
+    run(inbox, warehouse, provinces=["10"], pseudonym_key="k", progress=lambda _: None)  # one more load after all
+    serial = tmp_path / "serial"
+    run(inbox, serial, pseudonym_key="k", progress=lambda _: None)
+    for table in ("out_of_school", "record_links", "partition_summary", "transitions", "link_rates"):
+        together = duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True)
+        alone = duckdb.connect(str(serial / "restricted.duckdb"), read_only=True)
+        try:
+            assert together.sql(f"SELECT * FROM {table} ORDER BY ALL").pl().equals(alone.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()), table
+        finally:
+            together.close()
+            alone.close()

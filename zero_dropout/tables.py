@@ -97,4 +97,5 @@ PUBLICATION_STATUS = Table("publication_status", {
     "unfinished_attempts": pl.Int64})
 
 # tables of restricted.duckdb that are created empty when no partition has staged a file for them
-STAGED = {t.name: t.extended(t.name, PARTITION) for t in (REVIEW_QUEUE, QUARANTINE, DATA_ISSUES, RECORD_LINKS)}
+STAGED = {t.name: t.extended(t.name, PARTITION)
+          for t in (REVIEW_QUEUE, QUARANTINE, DATA_ISSUES, RECORD_LINKS, TRANSITIONS, LINK_RATES)}
