@@ -34,9 +34,11 @@ def _scan_or_empty(paths: PipelinePaths, dataset: str, name: str, province=None,
 def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     """Registry people of the term's cohort (birth year Y-17..Y-3) with status 0 or 8; others counted by reason."""
     province, term = province_term(context)
+    paths.staging.step_started("target_population", province, term)
     people = paths.staging.scan("registry", "people", province)
     cohort = population.cohort(people, Term.parse(term)).collect()
     paths.staging.write(cohort, "target", "population", province, term)
+    paths.staging.step_done("target_population", province, term)
     excluded = cohort.filter(~pl.col("in_target")).group_by("excluded_reason").len().sort("excluded_reason")
     return dg.MaterializeResult(metadata={
         "cohort_people": cohort.height,
@@ -71,6 +73,7 @@ MOE_LINKS_STAGED = tables.MOE_LINKS.extended("moe_links", tables.PARTITION)
 TERM_FILES = [("target", "population"), ("links", "moe_links"), ("links", "moe_review"), ("links", "moe_model"),
               ("links", "survey_links"), ("links", "survey_review"), ("links", "survey_model")]
 TERM_ASSETS = ["target_population", "moe_links", "moe_review_queue", "survey_links", "survey_review_queue"]
+TERM_STEPS = ["target_population", "moe_linkage", "survey_linkage"]  # a term is whole when each step finished
 
 
 def _partition_columns(province: str, term: str) -> list[pl.Expr]:
@@ -95,6 +98,7 @@ def _review_metadata(review: pl.DataFrame) -> dict:
                         description="Doubtful MOE record - person pairs for a data officer to accept or reject.")])
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     province, term = province_term(context)
+    paths.staging.step_started("moe_linkage", province, term)
     started = time.perf_counter()
     people = paths.staging.scan("registry", "people", province)
     students = paths.staging.scan("moe", "students", term=term)
@@ -108,6 +112,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     meta = _link_metadata(result, linked, n_target, started)
     meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
     meta["dagster/column_schema"] = column_schema(MOE_LINKS_STAGED)
+    paths.staging.step_done("moe_linkage", province, term)
     yield dg.MaterializeResult(asset_key="moe_links", metadata=meta)
     yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
 
@@ -123,6 +128,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
                         description="Doubtful survey visit - person pairs for a data officer to accept or reject.")])
 def survey_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     province, term = province_term(context)
+    paths.staging.step_started("survey_linkage", province, term)
     started = time.perf_counter()
     responses = _scan_or_empty(paths, "survey", "responses", province, term)
     if responses is None or "survey_id" not in responses.collect_schema().names():
@@ -141,5 +147,6 @@ def survey_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", "survey_links", province, term)
     paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", "survey_review", province, term)
     meta["dagster/column_schema"] = column_schema(tables.SURVEY_LINKS.extended("survey_links", tables.PARTITION))
+    paths.staging.step_done("survey_linkage", province, term)
     yield dg.MaterializeResult(asset_key="survey_links", metadata=meta)
     yield dg.MaterializeResult(asset_key="survey_review_queue", metadata=_review_metadata(review))

@@ -196,3 +196,20 @@ def test_eight_first_runs_at_once_on_a_fresh_instance_all_succeed(tmp_path):
         finally:
             together.close()
             alone.close()
+
+
+def test_a_term_step_killed_half_way_stops_the_province_until_it_runs_again(tmp_path, samples):
+    from pipelines.runner import RunFailed
+    from zero_dropout.staging import Staging
+
+    warehouse = tmp_path / "w"
+    args = dict(pseudonym_key="k", progress=lambda _: None)
+    run(samples / "inbox", warehouse, provinces=["40"], **args)
+    good = _province_rows(warehouse, "40")
+    # what a kill -9 inside survey_linkage of 2566-2 leaves: its marker removed, its files half rewritten
+    Staging(warehouse).step_started("survey_linkage", "40", "2566-2")
+    with pytest.raises(RunFailed, match=r"every_term_complete failed \(term 2566-2\)"):
+        run(samples / "inbox", warehouse, provinces=["40"], terms=["2567-1"], **args)  # another term of 40
+    assert _province_rows(warehouse, "40") == good
+    run(samples / "inbox", warehouse, provinces=["40"], terms=["2566-2"], **args)  # the term runs again: whole
+    assert _province_rows(warehouse, "40") == good

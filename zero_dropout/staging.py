@@ -70,6 +70,21 @@ class Staging:
         base = self.root / dataset / (f"province={province}" if province else "")
         return sorted(p.parent.name.split("=", 1)[1] for p in base.glob(f"term=*/{name}.parquet"))
 
+    # a term's steps: a step's files count only once the step finished (a killed step leaves its marker out)
+    def _step_marker(self, step: str, province: str, term: str) -> Path:
+        return self.root / "terms" / f"province={province}" / f"term={term}" / f"{step}.done"
+
+    def step_started(self, step: str, province: str, term: str) -> None:
+        self._step_marker(step, province, term).unlink(missing_ok=True)
+
+    def step_done(self, step: str, province: str, term: str) -> None:
+        marker = self._step_marker(step, province, term)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(marker, {"done_at": _now()})
+
+    def steps_done(self, steps: list[str], province: str, term: str) -> bool:
+        return all(self._step_marker(s, province, term).exists() for s in steps)
+
     # drafts and published versions of a province -------------------------------------------------------
     def _province_dir(self, kind: str, province: str) -> Path:
         return self.root / kind / f"province={province}"
