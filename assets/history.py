@@ -80,10 +80,10 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                  *((n, f, "summaries") for n, f in result.summaries.items())):
         if frame.height:
             staging.write_draft(frame, province, run, dataset, name)
-    failed = {c: terms for c, terms in ((TERMS_COMPLETE_CHECK, incomplete), (LINK_RATE_CHECK, result.unstable_terms),
+    failed = {check: bad for check, bad in ((TERMS_COMPLETE_CHECK, incomplete), (LINK_RATE_CHECK, result.unstable_terms),
                                         (ONE_ROW_CHECK, result.children.filter(pl.struct("term", "citizen_id").is_duplicated())
                                          ["term"].unique().to_list() if result.children.height else []))
-              if terms}
+              if bad}
     if not failed:
         staging.complete_draft(province, run)
     else:

@@ -4,6 +4,7 @@
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from assets.sources import md_table
 from assets.resources import PipelinePaths, PseudonymKey
@@ -24,7 +25,7 @@ def _table_counts(path) -> dict[str, int]:
         con.close()
 
 
-def _review(path) -> "pl.DataFrame":
+def _review(path) -> pl.DataFrame:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return con.sql("SELECT * FROM review_summary ORDER BY ALL").pl()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipelines.preflight import UsageError, check, unused
 from zero_dropout import areas, privacy
-from zero_dropout.errors import describe
+from zero_dropout.errors import Told, describe
 from zero_dropout.samples import BUNDLED_INBOX
 from zero_dropout.terms import Term
 
@@ -112,11 +112,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 def cmd_review_import(args: argparse.Namespace) -> int:
     from zero_dropout import decisions
 
-    try:
-        n = decisions.import_decisions(Path(args.warehouse), Path(args.file), args.by)
-    except decisions.DecisionError as err:
-        print(f"zero-dropout review import: {err}", file=sys.stderr)
-        return 1
+    n = decisions.import_decisions(Path(args.warehouse), Path(args.file), args.by)
     print(f"stored {n} decisions; they apply from the next run")
     return 0
 
@@ -125,12 +121,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from zero_dropout import report
 
     _warehouse_file(Path(args.warehouse) / "analyst.duckdb")
-    try:
-        path = report.write_report(Path(args.warehouse), args.province, args.term,
-                                   Path(args.out) if args.out else None)
-    except report.ReportError as err:
-        print(f"zero-dropout report: {err}", file=sys.stderr)
-        return 1
+    path = report.write_report(Path(args.warehouse), args.province, args.term, Path(args.out) if args.out else None)
     print(f"wrote {path} (built from analyst.duckdb: no names, IDs or addresses; counts under 5 shown as <5)")
     return 0
 
@@ -139,12 +130,8 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     from zero_dropout import worklist
 
     _warehouse_file(Path(args.warehouse) / "restricted.duckdb")
-    try:
-        lists = worklist.write_worklists(Path(args.warehouse), args.province, args.term,
-                                         Path(args.out) if args.out else None, args.amphoe, args.tambon, pdf=args.pdf)
-    except worklist.WorklistError as err:
-        print(f"zero-dropout worklist: {err}", file=sys.stderr)
-        return 1
+    lists = worklist.write_worklists(Path(args.warehouse), args.province, args.term,
+                                     Path(args.out) if args.out else None, args.amphoe, args.tambon, pdf=args.pdf)
     if not lists:
         print("no out-of-school child matches the chosen province, term and area")
         return 0
@@ -255,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"{name}: {err}", file=sys.stderr)
         return 2
+    except Told as err:  # already written for a person: which file or row, what to do
+        if args.debug:
+            raise
+        print(f"{name}: {err}", file=sys.stderr)
+        return 1
     except Exception as err:  # one line, never a value of a row: the class, the masked message, what to do
         if args.debug:
             raise

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from zero_dropout.errors import Told
 from zero_dropout.tables import REVIEW_DECISIONS
 
 KEY = ["source", "source_file", "source_sheet", "source_row", "citizen_id"]
@@ -26,7 +27,7 @@ SCHEMA = REVIEW_DECISIONS.schema
 DECISIONS = ("accept", "reject")
 
 
-class DecisionError(ValueError):
+class DecisionError(Told, ValueError):
     pass
 
 

@@ -8,6 +8,11 @@ import re
 MAX_CHARS = 200
 
 
+class Told(Exception):
+    """An error whose message is written for the person running the command (which file or row, what to do):
+    the command line prints it as it is, on one line, with exit code 1."""
+
+
 def masked(text: str) -> str:
     text = re.sub(r"[0-9]{5,}", "#####", text)
     return re.sub(r"[\u0e00-\u0e7f]+", "…", text)[:MAX_CHARS]

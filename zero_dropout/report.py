@@ -22,6 +22,7 @@ from zero_dropout.charts import number
 from zero_dropout.contract import load_contract
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.terms import Term
+from zero_dropout.errors import Told
 from zero_dropout.disclosure import SUPPRESS_UNDER, counted, secondary, suppress
 
 NATIONALITY_TH = {"thai": "สัญชาติไทย", "non_thai": "ไม่มีสัญชาติไทย"}
@@ -37,7 +38,7 @@ SOURCE_TH = {"registry": "ทะเบียนราษฎร", "moe": "ข้�
 NOT_SURVEYED = "ยังไม่ได้สำรวจ"
 
 
-class ReportError(Exception):
+class ReportError(Told):
     pass
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from zero_dropout.errors import Told
 from zero_dropout.staging import Staging
 
 SHEET, SUMMARY_SHEET = "คู่ที่ต้องตัดสิน", "สรุป"
@@ -39,7 +40,7 @@ COLUMNS = [
 ]
 
 
-class ReviewError(ValueError):
+class ReviewError(Told, ValueError):
     pass
 
 

@@ -23,6 +23,7 @@ import polars as pl
 
 from zero_dropout import areas
 from zero_dropout.contract import load_contract
+from zero_dropout.errors import Told
 from zero_dropout.terms import Term, display_expr
 
 SHEET = "รายชื่อเด็กที่ต้องติดตาม"
@@ -83,7 +84,7 @@ INSTRUCTIONS = [
 ]
 
 
-class WorklistError(Exception):
+class WorklistError(Told):
     pass
 
 
