@@ -20,7 +20,7 @@ from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULE
 from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score
-from matching.settings import Settings, load_settings
+from matching.settings import Settings, load_settings, profile
 from zero_dropout.tables import DECISION, RECORD_LINKS, REVIEW_QUEUE
 from zero_dropout.terms import Term
 
@@ -130,7 +130,7 @@ def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFra
         return LinkageModel.from_settings(s, source, people_f.height)
     if exact_ok.height == 0:  # nothing labelled: the priors, with lambda from the IDs
         return fit(source, s, pl.DataFrame(), pl.DataFrame(), n_people=people_f.height, ids=ids)
-    survey = source == "survey"
+    survey = profile(source) == "survey"
     plain = [pl.lit("random").alias("blocked_by"), pl.lit(False).alias("id_one_edit")]
     # sorted first: joins give rows in no fixed order, and the same inputs must give the same model
     labelled_keys = sample_rows(exact_ok.select(*RECORD_KEY, "citizen_id").sort(RECORD_KEY), M_SAMPLE)
@@ -338,7 +338,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     exact IDs, the model fitted on them, candidates, scoring, decisions, review."""
     s = settings or load_settings()
     started = time.perf_counter()
-    survey = source == "survey"
+    survey = profile(source) == "survey"
     timings: dict[str, float] = {}
 
     def lap(name: str) -> None:

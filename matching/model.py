@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from matching.settings import Settings
+from matching.settings import Settings, profile
 from zero_dropout.tables import LINKAGE_MODEL
 
 # levels that agree (a pair showing one of these on a field is "anchored" by that field)
@@ -74,8 +74,8 @@ class LinkageModel:
     @classmethod
     def from_settings(cls, s: Settings, source: str, n_people: int) -> "LinkageModel":
         """The priors alone: what a partition without labelled pairs (or with fitting turned off) uses."""
-        rate = s.match_rate[source]
-        return _assemble(source, dict(s.weights[source]), {}, {}, {}, {}, s, {g: (rate, None) for g in GROUPS}, n_people)
+        rate = s.match_rate[profile(source)]
+        return _assemble(source, dict(s.weights[profile(source)]), {}, {}, {}, {}, s, {g: (rate, None) for g in GROUPS}, n_people)
 
     def metadata_rows(self) -> pl.DataFrame:
         return self.table.select("parameter", "m_pairs", pl.col("m").round(4), pl.col("u").round(5),
@@ -127,7 +127,7 @@ def _assemble(source: str, priors: dict[str, float], m_counts: dict[str, dict[st
         log2_prior[group] = math.log2(lam) - math.log2(max(n_people, 1))
         rows.append({"source": source, "parameter": f"lambda:{group}", "m": lam, "u": None, "m_pairs": lam_from or 0,
                      "u_pairs": n_people, "fitted_weight": None,
-                     "prior_weight": math.log2(s.match_rate[source]) - math.log2(max(n_people, 1)), "weight": log2_prior[group]})
+                     "prior_weight": math.log2(s.match_rate[profile(source)]) - math.log2(max(n_people, 1)), "weight": log2_prior[group]})
     table = pl.DataFrame(rows, schema={k: v for k, v in MODEL_SCHEMA.items() if k != "fingerprint"}, orient="row")
     text = json.dumps({"source": source, "weights": {k: round(v, 6) for k, v in weights.items()},
                        "prior": {k: round(v, 6) for k, v in log2_prior.items()}}, sort_keys=True)
@@ -160,9 +160,9 @@ class IdCounts:
 def lambdas(source: str, s: Settings, ids: IdCounts) -> dict[str, tuple[float, int | None]]:
     """Share of records whose person is in the province, per record group, with the count it came from."""
     if ids.valid < MIN_LAMBDA_RECORDS:
-        return {g: (s.match_rate[source], None) for g in GROUPS}
+        return {g: (s.match_rate[profile(source)], None) for g in GROUPS}
     lam = min(max(ids.linked / ids.valid, 1e-5), 0.99)
-    if source == "survey":  # a survey visits the province's children: a valid ID held elsewhere is a typo too
+    if profile(source) == "survey":  # a survey (aid, justice) visits the province's children: a valid ID held elsewhere is a typo too
         return {g: (lam, ids.valid) for g in GROUPS}
     elsewhere = max(ids.valid - ids.linked, 1)
     lam_elsewhere = min(max(ids.failed_check_digit * VALID_TYPO_RATIO * lam / elsewhere, 1e-6), lam)
@@ -175,7 +175,7 @@ def fit(source: str, s: Settings, labelled: pl.DataFrame, random: pl.DataFrame, 
 
     Both frames hold ``<field>_level`` columns as the linker's comparison step writes them.
     """
-    priors = dict(s.weights[source])
+    priors = dict(s.weights[profile(source)])
     m_counts, m_totals, u_counts, u_totals = {}, {}, {}, {}
     for field in LEARNT:
         if f"{field}_level" not in labelled.columns:

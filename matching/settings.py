@@ -82,6 +82,16 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
+# The weights a source is scored with. Aid payments and justice records are about the province's own children,
+# like a survey visit, with the same fields (ID often missing, names, birth date): they take the survey's profile.
+PROFILES = {"moe": "moe", "survey": "survey", "aid": "survey", "justice": "survey"}
+
+
+def profile(source: str) -> str:
+    """The weight profile (``moe`` or ``survey``) of a source."""
+    return PROFILES[source]
+
+
 def _check_keys(p: Path, where: str, given: dict, known) -> None:
     unknown = sorted(set(given) - set(known))
     if unknown:

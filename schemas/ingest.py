@@ -54,16 +54,18 @@ def _file_row(source: str, f: InboxFile, digest: str | None, outcome: str, messa
     return row
 
 
-STANDARDIZERS = {"registry": standardize.registry, "moe": standardize.moe, "survey": standardize.survey}
+STANDARDIZERS = {"registry": standardize.registry, "moe": standardize.moe, "survey": standardize.survey,
+                 "aid": standardize.aid, "justice": standardize.justice}
 
 
 CHUNK_ROWS = 1_000_000
 # validation-only columns, not kept with accepted rows
 DERIVED_FLAGS = ["birth_unparsed", "birth_impossible", "move_in_unparsed", "move_in_impossible", "survey_unparsed",
-                 "survey_impossible", "birth_date_text", "lat_unparsed", "lon_unparsed"]
+                 "survey_impossible", "birth_date_text", "lat_unparsed", "lon_unparsed", "amount_unparsed", "paid_unparsed",
+                 "paid_impossible", "admitted_unparsed", "admitted_impossible", "released_unparsed", "released_impossible"]
 
 # Bump when reading, standardising or validation changes what an ingested file yields.
-INGEST_VERSION = "3"
+INGEST_VERSION = "4"
 
 
 class IngestCache:

@@ -115,3 +115,28 @@ def to_schema(name: str, rules: list[Rule], frame_columns: list[str]) -> pa.Data
         raise ValueError(f"schema {name}: rules name columns the frame lacks: {missing}")
     columns = {column: pa.Column(checks=checks, nullable=True) for column, checks in by_column.items()}
     return pa.DataFrameSchema(columns, name=name, coerce=False, strict=False)
+
+
+def record_of_a_child(key: str) -> list[Rule]:
+    """What every province-term source (survey, aid, justice) checks of a row about one child: its key is
+    present and unique in the file, it names someone (a name or a valid ID), names fit, and a birth date that
+    cannot be read is set aside (the linker does without it)."""
+    from zero_dropout.standardize import FIRST_IN_FILE
+
+    return [
+        readable_text(),
+        required(key), max_chars(key),
+        Rule(key, "unique_in_file", lambda: pl.col(FIRST_IN_FILE) | pl.col(key).is_null(),
+             f"{key} repeats an earlier row of the file"),
+        Rule("first_name", "identity_present",
+             lambda: pl.col("first_name").is_not_null() | (pl.col("id_kind") == "valid"),
+             "neither a name nor a valid ID: the row cannot be linked to a child"),
+        max_chars("first_name"), max_chars("last_name"), max_chars("title"),
+        *repairable(birth_date_rules(), *date_parts("birth")),
+    ]
+
+
+def known_value(column: str, words: str) -> Rule:
+    """A vocabulary field (standardised into ``<column>_canonical``) holds one of the contract's words."""
+    return Rule(column, "known_value", lambda: pl.col(f"{column}_canonical").is_not_null() | pl.col(column).is_null(),
+                f"{column} must be one of: {words}")

@@ -8,32 +8,18 @@ from __future__ import annotations
 
 import polars as pl
 
-from zero_dropout.standardize import FIRST_IN_FILE
 from schemas.rules import (
-    ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, max_chars, readable_text, repairable,
-    required, tambon_exists,
+    ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, known_value as _known, max_chars,
+    record_of_a_child, repairable, tambon_exists,
 )
-
-
-def _known(column: str, words: str) -> Rule:
-    return Rule(column, "known_value", lambda: pl.col(f"{column}_canonical").is_not_null() | pl.col(column).is_null(),
-                f"{column} must be one of: {words}")
 
 
 def rules(folder_province: str | None = None) -> list[Rule]:
     return [
-        readable_text(),
-        required("survey_id"), max_chars("survey_id"),
-        Rule("survey_id", "unique_in_file", lambda: pl.col(FIRST_IN_FILE) | pl.col("survey_id").is_null(),
-             "survey_id repeats an earlier row of the file"),
-        Rule("first_name", "identity_present",
-             lambda: pl.col("first_name").is_not_null() | (pl.col("id_kind") == "valid"),
-             "neither a name nor a valid ID: the visit cannot be linked to a child"),
-        max_chars("first_name"), max_chars("last_name"), max_chars("title"),
+        *record_of_a_child("survey_id"),
         *repairable(max_chars("house_no"), "house_no"),
         *repairable(max_chars("surveyor_org", 300), "surveyor_org"),
         *repairable(max_chars("photo_ref", 500), "photo_ref"),
-        *repairable(birth_date_rules(), *date_parts("birth")),
         *repairable(birth_date_rules("survey", "survey_date"), *date_parts("survey")),
         *repairable(Rule("age", "plausible_age", lambda: pl.col("age").is_between(0, 30).fill_null(True), "age must be 0-30"), "age"),
         *repairable(tambon_exists(), *TAMBON_PARTS),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
-from schemas import moe, registry, survey
+from schemas import aid, justice, moe, registry, survey
 from schemas.rules import Rule, to_schema
 from zero_dropout.tables import ROW_FAILURE, ROW_ISSUE
 
@@ -53,9 +53,9 @@ def rules_for(source: str, province: str | None = None) -> list[Rule]:
         if province is None:
             raise ValueError("registry rules need the folder's province")
         return registry.rules(province)
-    if source == "survey":
-        return survey.rules(province)
-    return moe.rules()
+    if source == "moe":
+        return moe.rules()
+    return {"survey": survey, "aid": aid, "justice": justice}[source].rules(province)
 
 
 def _repair(indexed: pl.DataFrame, rules: list[Rule]) -> tuple[pl.DataFrame, pl.DataFrame]:

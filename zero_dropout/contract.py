@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SOURCES = ("registry", "moe", "survey")
+# sources whose files are about one province's children in one term: inbox/<source>/<province>/<term>/
+PROVINCE_TERM_SOURCES = ("survey", "aid", "justice")
+SOURCES = ("registry", "moe", *PROVINCE_TERM_SOURCES)
 DEFAULT_PATH = Path(__file__).parent / "config" / "sources.toml"
 
 

@@ -3,6 +3,8 @@
     inbox/registry/<province>/<file>
     inbox/moe/<term>/<file>
     inbox/survey/<province>/<term>/<file>
+    inbox/aid/<province>/<term>/<file>
+    inbox/justice/<province>/<term>/<file>
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zero_dropout import areas
+from zero_dropout.contract import PROVINCE_TERM_SOURCES, SOURCES
 from zero_dropout.terms import is_term
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
@@ -19,7 +22,7 @@ SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
 
 @dataclass(frozen=True)
 class InboxFile:
-    source: str  # registry / moe / survey
+    source: str  # one of contract.SOURCES
     path: Path
     rel: str  # path relative to the inbox, with /
     province: str | None
@@ -48,12 +51,12 @@ def _classify(inbox: Path, path: Path) -> InboxFile:
         if len(parts) != 3 or not is_term(parts[1]):
             return InboxFile(source, path, rel, None, None, "expected inbox/moe/<term YYYY-S>/<file>")
         return InboxFile(source, path, rel, None, parts[1])
-    if source == "survey":
+    if source in PROVINCE_TERM_SOURCES:
         if len(parts) != 4 or parts[1] not in provinces or not is_term(parts[2]):
             return InboxFile(source, path, rel, None, None,
-                             "expected inbox/survey/<2-digit province code>/<term YYYY-S>/<file>")
+                             f"expected inbox/{source}/<2-digit province code>/<term YYYY-S>/<file>")
         return InboxFile(source, path, rel, parts[1], parts[2])
-    return InboxFile(source, path, rel, None, None, "expected the first folder to be registry, moe or survey")
+    return InboxFile(source, path, rel, None, None, f"expected the first folder to be {', '.join(SOURCES[:-1])} or {SOURCES[-1]}")
 
 
 def scan(inbox: Path) -> list[InboxFile]:
@@ -81,7 +84,7 @@ def misplaced(inbox: Path):
 
     from zero_dropout.tables import INGEST_FILES, PARTITION
 
-    rows = [{**{k: None for k in INGEST_FILES.columns}, "source": f.source if f.source in ("registry", "moe", "survey")
+    rows = [{**{k: None for k in INGEST_FILES.columns}, "source": f.source if f.source in SOURCES
              else "unknown", "source_file": f.rel, "content_hash": content_hash(f.path), "rows_read": 0,
              "rows_accepted": 0, "rows_quarantined": 0, "outcome": "refused", "message": f.problem}
             for f in scan(inbox) if f.problem is not None]

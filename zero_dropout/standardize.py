@@ -12,7 +12,9 @@ import polars as pl
 from zero_dropout import thai_id
 from zero_dropout.contract import KEY_NOISE, Contract
 from zero_dropout.terms import with_partial_date
-from zero_dropout.thai_text import clean_text, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number
+from zero_dropout.thai_text import (
+    clean_text, decimal_number, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number,
+)
 
 FIRST_IN_FILE = "first_in_file"
 READABLE = "all_fields"  # false where a raw field holds no text (bytes of another encoding, control characters)
@@ -27,15 +29,20 @@ def readable(fields: list[str]) -> pl.Expr:
     return ~pl.any_horizontal(bad) if bad else pl.lit(True)
 
 
+# the field unique within a file, per source
+FILE_KEYS = {"survey": "survey_id", "aid": "payment_id", "justice": "case_id"}
+
+
 def first_in_file(source: str) -> pl.Expr:
     """Computed over a whole file before it is processed in chunks: is this row the first of its kind?
 
-    Registry: first row of its citizen ID. MOE: first of identical records. Survey: first of its survey_id.
+    Registry: first row of its citizen ID. MOE: first of identical records. Survey, aid, justice: first of
+    its survey_id, payment_id or case_id.
     """
     if source == "registry":
         return digits_only(pl.col("citizen_id")).is_first_distinct()
-    if source == "survey":
-        return clean_text(pl.col("survey_id")).is_first_distinct()
+    if source in FILE_KEYS:
+        return clean_text(pl.col(FILE_KEYS[source])).is_first_distinct()
     key = [c for c in ("student_id", "first_name", "last_name", "birth_date", "school_code", "enrollment_status")]
     return pl.struct(key).is_first_distinct()
 
@@ -135,3 +142,40 @@ def _coordinate(col: str) -> list[pl.Expr]:
     text = clean_text(pl.col(col).cast(pl.String))
     value = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
     return [value.alias(col), (text.is_not_null() & value.is_null()).alias(f"{col}_unparsed")]
+
+
+# what the survey-profile linker reads of a record that an aid or justice export does not carry
+VISIT_ONLY = ["address_code", "house_no", "age"]
+
+
+def _dated(frame: pl.LazyFrame, column: str, prefix: str) -> pl.LazyFrame:
+    text = f"{prefix}_text"
+    return with_partial_date(frame.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix).drop(text)
+
+
+def _visit_like(raw: pl.LazyFrame, contract: Contract, source: str) -> pl.LazyFrame:
+    """The person columns of an aid or justice export, as a survey's: ID, names, sex, birth date; no address."""
+    frame = _id_columns(_ensure(raw, [*contract.sources[source].fields, *VISIT_ONLY]), "citizen_id")
+    frame = _address_columns(_person_columns(frame))
+    return frame.with_columns(
+        pl.when(pl.col("id_kind") == "valid").then(pl.col("citizen_id")).alias("citizen_id"),
+        whole_number(pl.col("age")).cast(pl.Int16).alias("age"),
+    )
+
+
+def aid(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    frame = _dated(_visit_like(raw, contract, "aid"), "paid_date", "paid")
+    amount_text = clean_text(pl.col("amount_baht").cast(pl.String))
+    amount = decimal_number(amount_text)
+    return frame.with_columns(
+        clean_text(pl.col("payment_id")).alias("payment_id"),
+        clean_text(pl.col("payer_org")).alias("payer_org"),
+        _vocab(pl.col("programme"), contract, "programme").alias("programme_canonical"),
+        amount.alias("amount_baht"),
+        (amount_text.is_not_null() & amount.is_null()).alias("amount_unparsed"),
+    )
+
+
+def justice(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
+    frame = _dated(_dated(_visit_like(raw, contract, "justice"), "admitted_date", "admitted"), "released_date", "released")
+    return frame.with_columns(clean_text(pl.col("case_id")).alias("case_id"), clean_text(pl.col("facility")).alias("facility"))

@@ -72,6 +72,15 @@ def whole_number(expr: pl.Expr) -> pl.Expr:
     return clean_text(expr).str.extract(r"([0-9]+)", 1).cast(pl.Int32, strict=False)
 
 
+def decimal_number(expr: pl.Expr) -> pl.Expr:
+    """A number written as people write amounts: "1,200.50", "๑,๒๐๐", "1200 บาท", "฿800"; else null.
+    Commas group thousands; a cell with anything else than one number is not guessed."""
+    text = clean_text(expr).str.replace_all(r"(?i)\s*(บาท|฿|thb|baht)\s*", "").str.replace_all(r"\s", "")
+    grouped = text.str.contains(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+    plain = text.str.contains(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+    return pl.when(grouped | plain).then(text.str.replace_all(",", "", literal=True)).cast(pl.Float64, strict=False)
+
+
 def sex_code(expr: pl.Expr) -> pl.Expr:
     """Sex as 1/2 from codes or Thai/English words, null when unknown."""
     e = clean_text(expr).str.to_lowercase()
