@@ -13,7 +13,7 @@ from assets.linkage import TERM_ASSETS, TERM_FILES, TERM_STEPS
 from assets.sources import column_schema, md_table
 from assets.partitions import by_province, province_partitions
 from assets.resources import PipelinePaths
-from zero_dropout import history, tables
+from zero_dropout import history, tables, target_groups
 from zero_dropout.catalog import SUMMARY_TABLES
 
 LINK_RATE_CHECK = "moe_link_rate_stable"
@@ -27,12 +27,17 @@ AFTER_TERMS = (dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newl
     dg.AssetSelection.assets(*TERM_ASSETS)) & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress())
 TERMS_OF_PROVINCE = [dg.AssetDep(a, partition_mapping=by_province) for a in TERM_ASSETS]
-HISTORY_ASSETS = ["moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions", "out_of_school_summaries"]
+HISTORY_ASSETS = ["moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions", "out_of_school_summaries",
+                  "target_group_children", "risk_stages", "stage_transitions", "aid_by_child"]
 
 
 def _spec(key: str, description: str, deps: list) -> dg.AssetSpec:
     return dg.AssetSpec(key, deps=deps, description=description, kinds={"polars", "parquet"},
                         automation_condition=AFTER_TERMS)
+
+
+def _optional(staging, dataset: str, name: str, province: str, term: str) -> pl.LazyFrame | None:
+    return staging.scan(dataset, name, province, term) if staging.exists(dataset, name, province, term) else None
 
 
 @dg.multi_asset(
@@ -48,8 +53,17 @@ def _spec(key: str, description: str, deps: list) -> dg.AssetSpec:
         _spec("term_transitions", "What happened to each child since the province's previous loaded term.",
               ["cohort_status"]),
         _spec("out_of_school_summaries", "Out-of-school children counted by amphoe, tambon, age band and sex, "
-              "nationality, reason, review and transition; counts under 5 suppressed.",
-              ["out_of_school_children", "term_transitions"]),
+              "nationality, reason, review and transition; target groups, stages of risk and aid by amphoe; counts "
+              "under 5 suppressed.",
+              ["out_of_school_children", "term_transitions", "target_group_children", "risk_stages", "stage_transitions",
+               "aid_by_child"]),
+        _spec("target_group_children", "Per term and configured target group (provinces.toml): the group's children "
+              "out of school, beside the default cohort (never instead of it).", [*TERMS_OF_PROVINCE, "cohort_status"]),
+        _spec("risk_stages", "Per term and target list: each child in a stage of risk (upstream, midstream, downstream) "
+              "with the reasons.", [*TERMS_OF_PROVINCE, "cohort_status", "target_group_children"]),
+        _spec("stage_transitions", "Each child's stage against the list's previous loaded term.", ["risk_stages"]),
+        _spec("aid_by_child", "Per term: what each child was paid, by programme, with the child's status (still out of "
+              "school, returned, in school).", [*TERMS_OF_PROVINCE, "risk_stages"]),
     ],
     check_specs=[
         dg.AssetCheckSpec(TERMS_COMPLETE_CHECK, asset="cohort_status", blocking=True,
@@ -71,12 +85,21 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
     incomplete = [t for t in loaded if not all(staging.exists(d, n, province, t) for d, n in needed)
                   or not staging.steps_done(TERM_STEPS, province, t)]  # a step killed half way
     terms = [history.TermLinks(t, *(staging.scan(d, n, province, t) for d, n in needed[:2]),
-                               staging.scan("links", "moe_review", province, t), staging.scan("links", "survey_links", province, t))
+                               staging.scan("links", "moe_review", province, t), staging.scan("links", "survey_links", province, t),
+                               groups=_optional(staging, "target", "groups", province, t),
+                               aid=_optional(staging, "links", "aid_links", province, t),
+                               justice=_optional(staging, "links", "justice_links", province, t))
              for t in loaded if t not in incomplete]
-    result = history.build(province, terms, SUMMARY_TABLES)
+    places = staging.scan("registry", "people", province).select("citizen_id", "amphoe_code", "tambon_code")
+    result = history.build(province, terms, SUMMARY_TABLES, target_groups.groups_of(province, inbox=paths.inbox), places)
     for name, frame, dataset in (("moe_link_rate", result.link_rates, "links"), ("cohort_status", result.cohort_status, "out_of_school"),
                                  ("children", result.children, "out_of_school"), ("transitions", result.transitions, "out_of_school"),
                                  ("summary", result.partition_summary, "out_of_school"),
+                                 ("group_children", result.group_children, "out_of_school"),
+                                 ("group_summary", result.group_summary, "out_of_school"),
+                                 ("risk_stages", result.risk_stages, "out_of_school"),
+                                 ("stage_transitions", result.stage_transitions, "out_of_school"),
+                                 ("aid_by_child", result.aid_by_child, "out_of_school"),
                                  *((n, f, "summaries") for n, f in result.summaries.items())):
         if frame.height:
             staging.write_draft(frame, province, run, dataset, name)
@@ -106,6 +129,26 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
     yield dg.MaterializeResult(asset_key="term_transitions", metadata={
         "by_transition": md_table(counts), "dagster/row_count": result.transitions.height,
         "dagster/column_schema": column_schema(tables.TRANSITIONS)})
+    groups = result.group_summary.filter(pl.col("target_group") != target_groups.DEFAULT_GROUP)
+    yield dg.MaterializeResult(asset_key="target_group_children", metadata={
+        "by_group": md_table(groups.select("term", "target_group", "target_population", "out_of_school"),
+                             "the default cohort only (no group configured for the province)"),
+        "dagster/row_count": result.group_children.height})
+    by_stage = (result.risk_stages.group_by("term", "target_group", "stage").len().sort("term", "target_group", "stage")
+                .rename({"len": "children"}) if result.risk_stages.height else pl.DataFrame())
+    yield dg.MaterializeResult(asset_key="risk_stages", metadata={
+        "by_stage": md_table(by_stage), "dagster/row_count": result.risk_stages.height,
+        "dagster/column_schema": column_schema(tables.RISK_STAGES)})
+    yield dg.MaterializeResult(asset_key="stage_transitions", metadata={
+        "dagster/row_count": result.stage_transitions.height,
+        "dagster/column_schema": column_schema(tables.STAGE_TRANSITIONS)})
+    paid = result.aid_by_child
+    by_programme = (paid.group_by("term", "programme", "child_status").agg(pl.len().alias("children"),
+                                                                           pl.col("amount_baht").sum().round(2))
+                    .sort("term", "programme", "child_status") if paid.height else pl.DataFrame())
+    yield dg.MaterializeResult(asset_key="aid_by_child", metadata={
+        "by_programme": md_table(by_programme, "no aid payment linked"), "dagster/row_count": paid.height,
+        "dagster/column_schema": column_schema(tables.AID_BY_CHILD)})
     yield dg.MaterializeResult(asset_key="out_of_school_summaries", metadata={
         "tables": md_table(pl.DataFrame({"table": list(result.summaries),
                                          "rows": [t.height for t in result.summaries.values()],

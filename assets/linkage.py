@@ -7,13 +7,13 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets.sources import column_schema, md_table
+from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link
 from assets.partitions import by_province, by_term, province_term, province_term_partitions
 from assets.resources import PipelinePaths
-from zero_dropout import decisions, history, population, tables
+from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
 
 
@@ -37,7 +37,10 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -
     paths.staging.step_started("target_population", province, term)
     people = paths.staging.scan("registry", "people", province)
     cohort = population.cohort(people, Term.parse(term)).collect()
+    groups = target_groups.groups_of(province, inbox=paths.inbox)
+    group_rows = population.group_cohorts(people, Term.parse(term), groups).collect()
     paths.staging.write(cohort, "target", "population", province, term)
+    paths.staging.write(group_rows, "target", "groups", province, term)
     paths.staging.step_done("target_population", province, term)
     excluded = cohort.filter(~pl.col("in_target")).group_by("excluded_reason").len().sort("excluded_reason")
     return dg.MaterializeResult(metadata={
@@ -46,6 +49,8 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -
         "central_register": int(cohort["central_register"].sum()),
         "excluded_by_status": md_table(excluded.rename({"len": "people"})),
         "dagster/row_count": int(cohort["in_target"].sum()),
+        "target_groups": md_table(group_rows.filter("in_target").group_by("target_group").len().sort("target_group")
+                                  .rename({"len": "people"}), "the default cohort only"),
     })
 
 
@@ -70,10 +75,13 @@ def _link_metadata(result, target_linked: int, n_target: int, started: float) ->
 MOE_LINKS_STAGED = tables.MOE_LINKS.extended("moe_links", tables.PARTITION)
 
 # The working files of one province-term that a published version of the province takes (dataset, name).
-TERM_FILES = [("target", "population"), ("links", "moe_links"), ("links", "moe_review"), ("links", "moe_model"),
-              ("links", "survey_links"), ("links", "survey_review"), ("links", "survey_model")]
-TERM_ASSETS = ["target_population", "moe_links", "moe_review_queue", "survey_links", "survey_review_queue"]
-TERM_STEPS = ["target_population", "moe_linkage", "survey_linkage"]  # a term is whole when each step finished
+RECORD_SOURCES = ("survey", "aid", "justice")  # linked like a survey visit, one province and term at a time
+TERM_FILES = [("target", "population"), ("target", "groups"), ("links", "moe_links"), ("links", "moe_review"),
+              ("links", "moe_model"),
+              *(("links", f"{s}_{part}") for s in RECORD_SOURCES for part in ("links", "review", "model"))]
+TERM_ASSETS = ["target_population", "moe_links", "moe_review_queue",
+               *(f"{s}_{part}" for s in RECORD_SOURCES for part in ("links", "review_queue"))]
+TERM_STEPS = ["target_population", "moe_linkage", *(f"{s}_linkage" for s in RECORD_SOURCES)]  # a term is whole when each step finished
 
 
 def _partition_columns(province: str, term: str) -> list[pl.Expr]:
@@ -117,36 +125,67 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
 
 
-@dg.multi_asset(
-    partitions_def=province_term_partitions, group_name="linkage",
-    specs=[dg.AssetSpec("survey_links", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
-                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"],
-                        description="Survey visits linked to the province's registry people (ID, else name, birth date "
-                                    "or age, address), carrying what the field team found."),
-           dg.AssetSpec("survey_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
-                        deps=[dg.AssetDep("registry_people", partition_mapping=by_province), "survey_responses"],
-                        description="Doubtful survey visit - person pairs for a data officer to accept or reject.")])
-def survey_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
-    province, term = province_term(context)
-    paths.staging.step_started("survey_linkage", province, term)
-    started = time.perf_counter()
-    responses = _scan_or_empty(paths, "survey", "responses", province, term)
-    if responses is None or "survey_id" not in responses.collect_schema().names():
-        links, review = tables.SURVEY_LINKS.empty(), tables.REVIEW_QUEUE.empty()
-        meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
-        paths.staging.path("links", "survey_model", province, term).unlink(missing_ok=True)
-    else:
-        people = paths.staging.scan("registry", "people", province)
-        result = link(people, responses, source="survey", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
-        links, review = detail.with_survey_findings(result.links, responses), result.review
-        paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "survey_model", province, term)
-        n = responses.select(pl.len()).collect().item()
-        meta = _link_metadata(result, links["citizen_id"].n_unique(), n, started)
-        meta.pop("target_link_rate")
-        meta["survey_link_rate"] = round(links.height / n, 4) if n else 0.0
-    paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", "survey_links", province, term)
-    paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", "survey_review", province, term)
-    meta["dagster/column_schema"] = column_schema(tables.SURVEY_LINKS.extended("survey_links", tables.PARTITION))
-    paths.staging.step_done("survey_linkage", province, term)
-    yield dg.MaterializeResult(asset_key="survey_links", metadata=meta)
-    yield dg.MaterializeResult(asset_key="survey_review_queue", metadata=_review_metadata(review))
+# what a published link of each province-term source carries of its record (matching/detail.py), and its table
+RECORD_DETAIL = {"survey": (detail.with_survey_findings, tables.SURVEY_LINKS),
+                 "aid": (detail.aid_payments, tables.AID_PAYMENTS),
+                 "justice": (detail.justice_cases, tables.JUSTICE_CASES)}
+LINKAGE_TEXT = {
+    "survey": ("Survey visits linked to the province's registry people (ID, else name, birth date or age, address), "
+               "carrying what the field team found, the photo reference and the coordinates.", "visit"),
+    "aid": ("Every aid payment of the province and term, linked to the registry person it was paid for (ID, else "
+            "name and birth date), with programme, amount and date; an unlinked payment keeps its row.", "payment"),
+    "justice": ("Every juvenile justice case of the province and term, linked to the registry person (ID, else name, "
+                "sex and birth date), with the facility and the admission and release dates.", "case"),
+}
+
+
+def _record_linkage(source: str) -> dg.AssetsDefinition:
+    """Link a province-term source's rows (survey, aid, justice) to the province's registry people; each with its
+    review queue. The staged links table of aid and justice keeps every row (unlinked rows with no citizen_id)."""
+    dataset, name = PROVINCE_TERM_STAGED[source]
+    carry, table = RECORD_DETAIL[source]
+    text, word = LINKAGE_TEXT[source]
+    ingest_asset = f"{dataset}_{name}"
+    step = f"{source}_linkage"
+
+    @dg.multi_asset(
+        name=step, partitions_def=province_term_partitions, group_name="linkage",
+        specs=[dg.AssetSpec(f"{source}_links", kinds={"polars", "parquet"}, automation_condition=FOLLOW, description=text,
+                            deps=[dg.AssetDep("registry_people", partition_mapping=by_province), ingest_asset]),
+               dg.AssetSpec(f"{source}_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+                            deps=[dg.AssetDep("registry_people", partition_mapping=by_province), ingest_asset],
+                            description=f"Doubtful {source} {word} - person pairs for a data officer to accept or reject.")])
+    def _link(context: dg.AssetExecutionContext, paths: PipelinePaths):
+        province, term = province_term(context)
+        paths.staging.step_started(step, province, term)
+        started = time.perf_counter()
+        records = _scan_or_empty(paths, dataset, name, province, term)
+        key = standardize.FILE_KEYS[source]
+        if records is None or key not in records.collect_schema().names():
+            links, review = table.empty(), tables.REVIEW_QUEUE.empty()
+            meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
+            paths.staging.path("links", f"{source}_model", province, term).unlink(missing_ok=True)
+        else:
+            people = paths.staging.scan("registry", "people", province)
+            result = link(people, records, source=source, term=Term.parse(term), decisions=decisions.load(paths.warehouse))
+            links, review = carry(result.links, records), result.review
+            paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links",
+                                f"{source}_model", province, term)
+            n = records.select(pl.len()).collect().item()
+            linked = links.filter(pl.col("citizen_id").is_not_null())
+            meta = _link_metadata(result, linked["citizen_id"].n_unique(), n, started)
+            meta.pop("target_link_rate")
+            meta[f"{source}_link_rate"] = round(linked.height / n, 4) if n else 0.0
+        paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", f"{source}_links", province, term)
+        paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", f"{source}_review", province, term)
+        meta["dagster/column_schema"] = column_schema(table.extended(f"{source}_links", tables.PARTITION))
+        paths.staging.step_done(step, province, term)
+        yield dg.MaterializeResult(asset_key=f"{source}_links", metadata=meta)
+        yield dg.MaterializeResult(asset_key=f"{source}_review_queue", metadata=_review_metadata(review))
+
+    return _link
+
+
+survey_linkage = _record_linkage("survey")
+aid_linkage = _record_linkage("aid")
+justice_linkage = _record_linkage("justice")

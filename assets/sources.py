@@ -101,11 +101,26 @@ def moe_students(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.
     return stage_ingest(paths, "moe", "students", result, term=term)
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="sources", kinds={"polars", "parquet"},
-          check_specs=_rows_check("survey_responses"))
-def survey_responses(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-    """Field survey exports of the province and term (none yet is a valid state)."""
-    province, term = province_term(context)
-    result = ingest(inbox.files_for(paths.inbox, "survey", province=province, term=term), "survey",
-                    province=province, term=term, cache=paths.ingest_cache)
-    return stage_ingest(paths, "survey", "responses", result, province=province, term=term, allow_empty=True)
+def _province_term_source(source: str, name: str, description: str) -> dg.AssetsDefinition:
+    """The ingest asset of a source whose files are about one province's children in one term (none yet is a
+    valid state)."""
+    asset_name = f"{source}_{name}"
+
+    @dg.asset(name=asset_name, partitions_def=province_term_partitions, group_name="sources", kinds={"polars", "parquet"},
+              check_specs=_rows_check(asset_name), description=description)
+    def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+        province, term = province_term(context)
+        result = ingest(inbox.files_for(paths.inbox, source, province=province, term=term), source,
+                        province=province, term=term, cache=paths.ingest_cache)
+        return stage_ingest(paths, source, name, result, province=province, term=term, allow_empty=True)
+
+    return _ingest
+
+
+survey_responses = _province_term_source("survey", "responses", "Field survey exports of the province and term.")
+aid_payments = _province_term_source("aid", "payments", "Aid payments to children of the province in the term "
+                                     "(equity scholarships, return-to-school payments, provincial funds).")
+justice_records = _province_term_source("justice", "records", "Children of the province admitted to an observation "
+                                        "and protection centre, from the term's juvenile justice export.")
+# staged (dataset, name) of each province-term source's accepted rows
+PROVINCE_TERM_STAGED = {"survey": ("survey", "responses"), "aid": ("aid", "payments"), "justice": ("justice", "records")}

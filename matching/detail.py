@@ -1,5 +1,5 @@
-"""What a published link carries from its record besides the rule and evidence: the MOE enrolment detail
-and the survey team's findings."""
+"""What a published link carries from its record besides the rule and evidence: the MOE enrolment detail,
+the survey team's findings and field evidence, what an aid payment paid, a justice case's dates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from matching.blocking import RECORD_KEY
 MOE_DETAIL = {"enrollment_status": "enrollment_status_canonical", "school_code": "school_code", "school_name": "school_name",
               "school_province": "school_province", "affiliation": "affiliation", "grade": "grade"}
 SURVEY_FINDINGS = {"found_status": "found_status_canonical", "reason": "reason_canonical", "need": "need_canonical",
-                   "survey_date": "survey_full_date"}
+                   "survey_date": "survey_full_date", "photo_ref": "photo_ref", "lat": "lat", "lon": "lon"}
+AID_DETAIL = {"payment_id": "payment_id", "programme": "programme_canonical", "amount_baht": "amount_baht",
+              "paid_date": "paid_full_date", "payer_org": "payer_org"}
+JUSTICE_DETAIL = {"case_id": "case_id", "facility": "facility", "admitted_date": "admitted_full_date",
+                  "released_date": "released_full_date"}
 
 
 def _carry(links: pl.DataFrame, records: pl.LazyFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -27,3 +31,22 @@ def with_moe_detail(links: pl.DataFrame, students: pl.LazyFrame) -> pl.DataFrame
 def with_survey_findings(links: pl.DataFrame, responses: pl.LazyFrame) -> pl.DataFrame:
     """Survey links with what the field team found, the reason, the need and the visit date."""
     return _carry(links, responses, SURVEY_FINDINGS)
+
+
+def _every_record(links: pl.DataFrame, records: pl.LazyFrame, columns: dict[str, str], source: str) -> pl.DataFrame:
+    """Every record with its detail, and its link where it has one (citizen_id null where it has none)."""
+    have = records.collect_schema().names()
+    detail = records.select(*RECORD_KEY, *[(pl.col(src) if src in have else pl.lit(None)).alias(out)
+                                           for out, src in columns.items()]).collect()
+    return detail.join(links.drop("source", strict=False), on=RECORD_KEY, how="left").with_columns(
+        pl.lit(source).alias("source"))
+
+
+def aid_payments(links: pl.DataFrame, payments: pl.LazyFrame) -> pl.DataFrame:
+    """Every payment with programme, amount, date and payer, and the child it is linked to."""
+    return _every_record(links, payments, AID_DETAIL, "aid")
+
+
+def justice_cases(links: pl.DataFrame, cases: pl.LazyFrame) -> pl.DataFrame:
+    """Every justice case with facility and dates, and the child it is linked to."""
+    return _every_record(links, cases, JUSTICE_DETAIL, "justice")

@@ -2,6 +2,9 @@
 
 import dagster as dg
 
+from assets.history import HISTORY_ASSETS
+from assets.linkage import TERM_ASSETS
+
 registry_job = dg.define_asset_job(
     "registry_job", selection=dg.AssetSelection.assets("registry_people"),
     description="Read and validate a province's civil registry extract.")
@@ -11,15 +14,20 @@ moe_job = dg.define_asset_job(
 survey_job = dg.define_asset_job(
     "survey_job", selection=dg.AssetSelection.assets("survey_responses"),
     description="Read and validate a province's field survey exports of a term.")
+aid_job = dg.define_asset_job(
+    "aid_job", selection=dg.AssetSelection.assets("aid_payments"),
+    description="Read and validate a province's aid payment exports of a term.")
+justice_job = dg.define_asset_job(
+    "justice_job", selection=dg.AssetSelection.assets("justice_records"),
+    description="Read and validate a province's juvenile justice exports of a term.")
 province_term_job = dg.define_asset_job(
     "province_term_job",
-    selection=dg.AssetSelection.assets("survey_responses", "target_population", "moe_links", "moe_review_queue",
-                                       "survey_links", "survey_review_queue"),
-    description="Link one province and term on its own: target population, MOE and survey links, review queues.")
+    selection=dg.AssetSelection.assets("survey_responses", "aid_payments", "justice_records", *TERM_ASSETS),
+    description="Link one province and term on its own: target population and groups; MOE, survey, aid and justice "
+                "links with their review queues.")
 province_job = dg.define_asset_job(
     "province_job",
-    selection=dg.AssetSelection.assets("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
-                                       "out_of_school_summaries", "published_province"),
+    selection=dg.AssetSelection.assets(*HISTORY_ASSETS, "published_province"),
     description="Read every loaded term of a province together (categories, transitions, link rates, summaries) and "
                 "publish its new version when every blocking check passed.")
 warehouse_job = dg.define_asset_job(
@@ -30,4 +38,4 @@ report_job = dg.define_asset_job(
     "report_job", selection=dg.AssetSelection.assets("province_report"),
     description="Write the province report of one province and term from analyst.duckdb.")
 
-ALL_JOBS = [registry_job, moe_job, survey_job, province_term_job, province_job, warehouse_job, report_job]
+ALL_JOBS = [registry_job, moe_job, survey_job, aid_job, justice_job, province_term_job, province_job, warehouse_job, report_job]

@@ -14,12 +14,13 @@ import json
 
 import dagster as dg
 
-from pipelines.jobs import moe_job, registry_job, survey_job
+from pipelines.jobs import aid_job, justice_job, moe_job, registry_job, survey_job
 from assets.partitions import partition_key, term_partitions
 from pipelines.resources import PipelinePaths
 from zero_dropout import inbox as inbox_mod
 
-SOURCE_JOB = {"registry": "registry_job", "moe": "moe_job", "survey": "survey_job"}
+SOURCE_JOB = {"registry": "registry_job", "moe": "moe_job", "survey": "survey_job", "aid": "aid_job",
+              "justice": "justice_job"}
 
 
 def _partition(f: inbox_mod.InboxFile):
@@ -49,14 +50,14 @@ def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], 
     for source, key in sorted(touched):
         members = sorted(new_cursor[f.rel][2] for f in files if f.source == source and str(_partition(f)) == key)
         fingerprint = hashlib.sha256("|".join(members).encode()).hexdigest()[:16]
-        pk = partition_key(*key.split("|")) if source == "survey" else key
+        pk = partition_key(*key.split("|")) if "|" in key else key
         requests.append(dg.RunRequest(run_key=f"{source}:{key}:{fingerprint}", job_name=SOURCE_JOB[source],
                                       partition_key=pk, tags={"zero_dropout/trigger": "inbox"}))
     terms = sorted({f.term for f in files if f.term})
     return requests, terms, new_cursor, len(changed)
 
 
-@dg.sensor(jobs=[registry_job, moe_job, survey_job], minimum_interval_seconds=60,
+@dg.sensor(jobs=[registry_job, moe_job, survey_job, aid_job, justice_job], minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts runs for the partitions a new or changed inbox file touches; adds new terms.")
 def inbox_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths) -> dg.SensorResult:

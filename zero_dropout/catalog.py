@@ -13,6 +13,34 @@ SUMMARY_TABLES = {
     "summary_by_pending_review": "province_code, term, amphoe_code, category, pending_review",
 }
 
+# analyst summaries beyond SUMMARY_TABLES (the province history writes them, suppressed)
+EXTRA_SUMMARY_DOCS = {
+    "summary_by_target_group": (
+        "Out-of-school children of each configured target group by amphoe and category per province and term; "
+        "counts under 5 suppressed.", {"target_group": "the group of provinces.toml"}),
+    "summary_by_stage": (
+        "Children per stage of risk (upstream, midstream, downstream) by amphoe, per province, term and target list; "
+        "counts under 5 suppressed.", {"stage": "upstream, midstream or downstream", "target_group": "the list"}),
+    "summary_by_stage_transition": (
+        "Children per stage transition (previous stage -> stage; none: not in a stage) per province, term and "
+        "target list; counts under 5 suppressed.", {"previous_stage": "stage in the previous loaded term, or none",
+                                                    "stage": "stage now, or none"}),
+    "aid_summary": (
+        "Aid per province, term, programme, amphoe and child status: children paid, payments and baht. A cell of "
+        "1-4 children shows neither count nor amount (suppressed true), and the cells that would give it away are "
+        "suppressed too. not_linked: payments no registry person was found for (each counted as one child).",
+        {"children": "children paid (NULL when under 5)", "payments": "payments (NULL when suppressed)",
+         "amount_baht": "baht paid (NULL when suppressed)",
+         "child_status": "out_of_school, returned, in_school, not_in_target or not_linked"}),
+    "return_payment_summary": (
+        "Per province and term: children who returned to school (in school after being out in an earlier loaded "
+        "term) and how many of them received the return-to-school payment; counts of 1-4 suppressed.",
+        {"children_returned": "children of the default cohort back in school this term (NULL when 1-4)",
+         "returned_with_return_payment": "of them, with a return_to_school payment this term (NULL when 1-4)",
+         "return_payment_baht": "baht of those payments (NULL when the count is suppressed)"}),
+}
+EXTRA_SUMMARIES = list(EXTRA_SUMMARY_DOCS)
+
 COMMON = {
     "province_code": "2-digit DOPA province code of the child's registered address",
     "term": "academic term, YYYY-S in Buddhist era (2567-1 is shown as 1/2567)",
@@ -44,6 +72,9 @@ RESTRICTED = {
             "survey_found_status": "latest field survey result this term: found, not found, moved, deceased, studying elsewhere",
             "survey_reason": "reason recorded by the field team", "survey_need": "need recorded by the field team",
             "survey_date": "date of that survey",
+            "survey_photo_ref": "photo reference (file name or link) of that visit, as the survey app wrote it",
+            "survey_lat": "latitude of that visit (WGS84 degrees); restricted: a point of a child's home",
+            "survey_lon": "longitude of that visit (WGS84 degrees)",
         },
     ),
     "record_links": (
@@ -62,6 +93,8 @@ RESTRICTED = {
             "grade": "MOE record: grade as exported",
             "found_status": "survey record: what the field team found", "reason": "survey record: reason",
             "need": "survey record: need", "survey_date": "survey record: date of the visit",
+            "photo_ref": "survey record: photo reference", "lat": "survey record: latitude of the visit",
+            "lon": "survey record: longitude of the visit",
         },
     ),
     "review_queue": (
@@ -182,6 +215,64 @@ RESTRICTED = {
          "person_status": "registry status (0 lives here, 8 central house register, ...)",
          "source_file": COMMON["source_file"], "source_row": COMMON["source_row"]},
     ),
+    "target_group_out_of_school": (
+        "Per province, term and configured target group (provinces.toml, e.g. early childhood 2-6, out-of-school "
+        "youth 7-21): the group's children with no studying or graduated MOE record, by the same rule as "
+        "out_of_school. Published beside the default cohort, never instead of it (out_of_school holds the default).",
+        {"target_group": "name of the group in provinces.toml", "age_band": "0-2, 3-5, 6-11, 12-14, 15-17, 18-21 or 22-30"},
+    ),
+    "target_group_summary": (
+        "Per province, term and target list (zero_dropout: the default cohort; then each configured group): the "
+        "list's population, in school and out of school (counts of the whole province).",
+        {"target_group": "zero_dropout (the default cohort, ages 3-18) or a group of provinces.toml",
+         "label": "the list's name as reports show it", "min_age": "youngest age of the list",
+         "max_age": "oldest age of the list (birth years Y-(max-1) .. Y-min of academic year Y)",
+         "target_population": "people of the list (status as the list says, born in its birth years)",
+         "in_school": "of them, with a studying or graduated MOE record this term",
+         "out_of_school": "of them, not in school", "never_enrolled": "out of school, no record ever",
+         "dropped_out": "out of school, with an earlier record or only non-studying records"},
+    ),
+    "target_groups": (
+        "The lists each published province follows: the default cohort and the groups of provinces.toml.",
+        {"target_group": "list name", "label": "list name as shown", "min_age": "youngest age", "max_age": "oldest age"},
+    ),
+    "risk_stages": (
+        "Stages of risk (upstream, midstream, downstream; the Nakhon Phanom model) per province, term and target "
+        "list: one row per child in a stage, the most severe that applies, with every reason that applies. Holds the "
+        "citizen ID: restricted.",
+        {"target_group": "the list (zero_dropout: the default cohort)",
+         "stage": "downstream: in the juvenile justice system during the term; midstream: out of school; upstream: in "
+                  "school but suspended this term, back in school after being out, or receiving cct aid this term",
+         "reasons": "every reason that applies, '; '-separated: justice_case, out_of_school, suspended, returned, cct_aid",
+         "category": "in_school, never_enrolled or dropped_out this term"},
+    ),
+    "stage_transitions": (
+        "Each listed child's stage against the list's previous loaded term (none: not in a stage, or not in the list).",
+        {"previous_term": "the previous loaded term", "previous_stage": "stage then, or none", "stage": "stage now, or none",
+         "target_group": "the list"},
+    ),
+    "aid_payments": (
+        "Every accepted aid payment row (inbox/aid/<province>/<term>/), linked to the registry person it was paid for "
+        "where one was found (citizen_id NULL: no link), with the rule, score and evidence of the link. Restricted: a "
+        "child's payments are personal data.",
+        {"payment_id": "payment number as exported", "programme": "cct (equity conditional cash transfer), "
+         "return_to_school, provincial_fund, scholarship or other", "amount_baht": "amount paid, baht",
+         "paid_date": "date paid (CE)", "payer_org": "paying organisation as written",
+         "citizen_id": "registry person the payment is linked to (NULL: not linked)"},
+    ),
+    "aid_by_child": (
+        "Per province, term, child and programme: payments and baht, with the child's status that term (out_of_school, "
+        "returned, in_school, not_in_target) and amphoe. Restricted.",
+        {"payments": "payments linked to the child", "amount_baht": "baht paid to the child under the programme",
+         "child_status": "out_of_school (default cohort, not in school), returned (in school after being out in an "
+                         "earlier loaded term), in_school, not_in_target (outside the default cohort)"},
+    ),
+    "justice_cases": (
+        "Every accepted juvenile justice case row (inbox/justice/<province>/<term>/), linked to the registry person "
+        "where one was found (citizen_id NULL: no link). Restricted.",
+        {"case_id": "case number as exported", "facility": "observation and protection centre as written",
+         "admitted_date": "date admitted (CE)", "released_date": "date released (CE); NULL: still held"},
+    ),
 }
 
 ANALYST = {
@@ -198,7 +289,7 @@ ANALYST = {
         "alone is withheld (counted in the summaries and partition_summary, not listed).",
         {
             "child_key": "keyed pseudonym of the child (HMAC-SHA-256 of the citizen ID, first 32 hex characters)",
-            **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k not in ("citizen_id", "moo")},
+            **{k: v for k, v in RESTRICTED["out_of_school"][1].items() if k not in ("citizen_id", "moo", "survey_photo_ref", "survey_lat", "survey_lon")},
         },
     ),
     "provinces": ("Every province: DOPA code with its Thai and English name (public, from geothai).",
@@ -236,6 +327,14 @@ ANALYST = {
                     "(joined on child_key, a place here would undo the coarsening of out_of_school).",
                     {"child_key": "keyed pseudonym of the child", **{k: v for k, v in RESTRICTED["transitions"][1].items()
                                                                      if k not in ("amphoe_code", "tambon_code")}}),
+    "target_groups": (
+        "The lists each published province follows, as in restricted.duckdb.", {}),
+    "target_group_summary": (
+        "Per province, term and target list: population, in school and out of school (province totals, as "
+        "partition_summary).", {}),
+    **{table: (text, {"children": "number of children, NULL when under 5", "suppressed": "true when the count was under 5",
+                      **extra})
+       for table, (text, extra) in EXTRA_SUMMARY_DOCS.items()},
     "summary_by_transition": (
         "Children per province, term and transition; counts under 5 suppressed.",
         {"children": "number of children, NULL when under 5", "suppressed": "true when the count was under 5"},

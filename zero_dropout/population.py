@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import polars as pl
 
+from zero_dropout.target_groups import DEFAULT, TargetGroup
 from zero_dropout.terms import Term
 
-TARGET_STATUSES = (0, 8)  # lives here; central house register (flagged)
+TARGET_STATUSES = DEFAULT.statuses  # lives here; central house register (flagged)
 EXCLUDED_STATUSES = {1: "removed_or_deceased", 4: "moved_abroad", 9: "moved_out", 11: "reported_dead",
                      12: "renounced_thai_nationality"}
 IN_SCHOOL_STATUSES = ("studying", "graduated")
 CATEGORIES = ("never_enrolled", "dropped_out")
 CATEGORY_LABELS_TH = {"never_enrolled": "ไม่เคยมีประวัติในระบบการศึกษา", "dropped_out": "หลุดออกจากระบบการศึกษา",
                       "in_school": "อยู่ในระบบการศึกษา"}
-AGE_BANDS = ((3, 5, "3-5"), (6, 11, "6-11"), (12, 14, "12-14"), (15, 17, "15-17"))
+# the default cohort's bands are 3-5 to 15-17; target groups may reach younger or older
+AGE_BANDS = ((0, 2, "0-2"), (3, 5, "3-5"), (6, 11, "6-11"), (12, 14, "12-14"), (15, 17, "15-17"), (18, 21, "18-21"),
+             (22, 30, "22-30"))
 
 
 def age_band(age: pl.Expr) -> pl.Expr:
@@ -23,18 +26,29 @@ def age_band(age: pl.Expr) -> pl.Expr:
     return out
 
 
-def cohort(registry: pl.LazyFrame, term: Term) -> pl.LazyFrame:
-    """Registry people born in the term's cohort years, with whether they are targeted and why not."""
-    lo, hi = term.cohort_birth_years_be
+def cohort(registry: pl.LazyFrame, term: Term, group: TargetGroup = DEFAULT) -> pl.LazyFrame:
+    """Registry people born in the group's birth years of the term (the default: the Zero Dropout cohort), with
+    whether they are targeted (their status counts) and why not."""
+    lo, hi = group.birth_years_be(term)
     status = pl.col("person_status")
     return registry.filter(pl.col("birth_year_be").is_between(lo, hi)).with_columns(
         pl.lit(str(term)).alias("term"),
-        status.is_in(TARGET_STATUSES).alias("in_target"),
+        status.is_in(group.statuses).alias("in_target"),
         (status == 8).alias("central_register"),
         status.replace_strict(EXCLUDED_STATUSES, default=None, return_dtype=pl.String).alias("excluded_reason"),
         (pl.lit(term.year_be) - pl.col("birth_year_be")).cast(pl.Int16).alias("age"),
         age_band(pl.lit(term.year_be) - pl.col("birth_year_be")).alias("age_band"),
     )
+
+
+def group_cohorts(registry: pl.LazyFrame, term: Term, groups: tuple[TargetGroup, ...]) -> pl.LazyFrame:
+    """Every configured group's cohort of the term (the default cohort is ``cohort``), one row per person and
+    group, with ``target_group``."""
+    frames = [cohort(registry, term, g).with_columns(pl.lit(g.name).alias("target_group")) for g in groups
+              if g.name != DEFAULT.name]
+    if not frames:
+        return cohort(registry, term).with_columns(pl.lit(None, pl.String).alias("target_group")).head(0)
+    return pl.concat(frames)
 
 
 def classify(target: pl.LazyFrame, moe_links: pl.LazyFrame, term: Term) -> pl.LazyFrame:

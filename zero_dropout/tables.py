@@ -72,7 +72,13 @@ MOE_LINKS = RECORD_LINKS.extended("moe_links", {
     "enrollment_status": pl.String, "school_code": pl.String, "school_name": pl.String, "school_province": pl.String,
     "affiliation": pl.String, "grade": pl.String})
 SURVEY_LINKS = RECORD_LINKS.extended("survey_links", {"found_status": pl.String, "reason": pl.String,
-                                                      "need": pl.String, "survey_date": pl.Date})
+                                                      "need": pl.String, "survey_date": pl.Date, "photo_ref": pl.String,
+                                                      "lat": pl.Float64, "lon": pl.Float64})
+# every row of an aid or justice export, linked or not (citizen_id null: no link)
+AID_PAYMENTS = RECORD_LINKS.extended("aid_payments", {
+    "payment_id": pl.String, "programme": pl.String, "amount_baht": pl.Float64, "paid_date": pl.Date, "payer_org": pl.String})
+JUSTICE_CASES = RECORD_LINKS.extended("justice_cases", {
+    "case_id": pl.String, "facility": pl.String, "admitted_date": pl.Date, "released_date": pl.Date})
 REVIEW_QUEUE = Table("review_queue", {**RECORD, "citizen_id": pl.String, "score": pl.Float64, "why": pl.String})
 DECISION = Table("decision", {**RECORD, "citizen_id": pl.String, "decision": pl.String})
 REVIEW_DECISIONS = DECISION.extended("review_decisions", {"decided_by": pl.String, "decided_at": pl.Datetime("us")})
@@ -90,7 +96,22 @@ TRANSITIONS = Table("transitions", {
     "category": pl.String, "transition": pl.String, "amphoe_code": pl.String, "tambon_code": pl.String,
     "age_band": pl.String})
 SURVEY_FINDINGS = Table("survey_findings", {"citizen_id": pl.String, "survey_found_status": pl.String,
-                                            "survey_reason": pl.String, "survey_need": pl.String, "survey_date": pl.Date})
+                                            "survey_reason": pl.String, "survey_need": pl.String, "survey_date": pl.Date,
+                                            "survey_photo_ref": pl.String, "survey_lat": pl.Float64,
+                                            "survey_lon": pl.Float64})
+GROUP_SUMMARY = Table("target_group_summary", {
+    **PARTITION, "target_group": pl.String, "label": pl.String, "min_age": pl.Int16, "max_age": pl.Int16,
+    "target_population": pl.Int64, "in_school": pl.Int64, "out_of_school": pl.Int64, "never_enrolled": pl.Int64,
+    "dropped_out": pl.Int64})
+RISK_STAGES = Table("risk_stages", {
+    **PARTITION, "target_group": pl.String, "citizen_id": pl.String, "stage": pl.String, "reasons": pl.String,
+    "category": pl.String, "amphoe_code": pl.String, "tambon_code": pl.String, "age_band": pl.String})
+STAGE_TRANSITIONS = Table("stage_transitions", {
+    **PARTITION, "previous_term": pl.String, "target_group": pl.String, "citizen_id": pl.String,
+    "previous_stage": pl.String, "stage": pl.String})
+AID_BY_CHILD = Table("aid_by_child", {
+    **PARTITION, "citizen_id": pl.String, "programme": pl.String, "payments": pl.Int64, "amount_baht": pl.Float64,
+    "child_status": pl.String, "amphoe_code": pl.String, "tambon_code": pl.String})
 PUBLICATION_STATUS = Table("publication_status", {
     "province_code": pl.String, "published_version": pl.String, "published_at": pl.String,
     "published_terms": pl.String, "refused_at": pl.String, "refused_checks": pl.String, "refused_terms": pl.String,
@@ -98,4 +119,5 @@ PUBLICATION_STATUS = Table("publication_status", {
 
 # tables of restricted.duckdb that are created empty when no partition has staged a file for them
 STAGED = {t.name: t.extended(t.name, PARTITION)
-          for t in (REVIEW_QUEUE, QUARANTINE, DATA_ISSUES, RECORD_LINKS, TRANSITIONS, LINK_RATES)}
+          for t in (REVIEW_QUEUE, QUARANTINE, DATA_ISSUES, RECORD_LINKS, TRANSITIONS, LINK_RATES, AID_PAYMENTS,
+                    JUSTICE_CASES, RISK_STAGES, STAGE_TRANSITIONS, AID_BY_CHILD, GROUP_SUMMARY)}

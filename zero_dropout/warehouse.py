@@ -15,7 +15,8 @@ import duckdb
 import polars as pl
 
 from zero_dropout import areas, decisions, disclosure
-from zero_dropout.catalog import ANALYST, GLOSSARY, RESTRICTED, SUMMARY_TABLES as SUMMARIES
+from zero_dropout.catalog import ANALYST, EXTRA_SUMMARIES, GLOSSARY, RESTRICTED, SUMMARY_TABLES as SUMMARIES
+from zero_dropout.contract import SOURCES
 from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.report import report_counts
 from zero_dropout.staging import Staging
@@ -26,6 +27,7 @@ DEMO_PSEUDONYM_KEY = "zero-dropout-demo-key-for-bundled-samples-only"
 KEY_ENV = "ZERO_DROPOUT_PSEUDONYM_KEY"  # where deployments keep the secret key of the analyst pseudonyms
 
 EMPTY_DDL = {name: table.ddl() for name, table in STAGED.items()}
+LINKED_SOURCES = ("moe", "survey", "aid", "justice")  # each with its model and review queue per partition
 
 
 REGISTRY_PEOPLE_COLUMNS = ("province_code, citizen_id, title, first_name, last_name, sex, birth_date::VARCHAR AS birth_date, birth_year_be, "
@@ -127,20 +129,32 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _create_from(con, "transitions", staging.published_files("out_of_school", "transitions"), "province_code, term, citizen_id")
         links = staging.published_files("links", "moe_links") + staging.published_files("links", "survey_links")
         _create_from(con, "record_links", links, "province_code, term, source, source_file, source_sheet, source_row")
-        models = staging.published_files("links", "moe_model") + staging.published_files("links", "survey_model")
+        record_key = "province_code, term, source_file, source_sheet, source_row"
+        _create_from(con, "aid_payments", staging.published_files("links", "aid_links"), record_key)
+        _create_from(con, "justice_cases", staging.published_files("links", "justice_links"), record_key)
+        for table, name, order in (("target_group_out_of_school", "group_children", "province_code, term, target_group, citizen_id"),
+                                   ("target_group_summary", "group_summary", "province_code, term, target_group"),
+                                   ("risk_stages", "risk_stages", "province_code, term, target_group, citizen_id"),
+                                   ("stage_transitions", "stage_transitions", "province_code, term, target_group, citizen_id"),
+                                   ("aid_by_child", "aid_by_child", "province_code, term, citizen_id, programme")):
+            _create_from(con, table, staging.published_files("out_of_school", name), order)
+        if "target_group_out_of_school" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
+            con.execute("CREATE TABLE target_group_out_of_school AS SELECT ''::VARCHAR AS target_group, * FROM out_of_school LIMIT 0")
+        _target_groups(con, staging)
+        models = [p for s in LINKED_SOURCES for p in staging.published_files("links", f"{s}_model")]
         _create_from(con, "linkage_model", models, "province_code, term, source, parameter")
-        review = staging.published_files("links", "moe_review") + staging.published_files("links", "survey_review")
+        review = [p for s in LINKED_SOURCES for p in staging.published_files("links", f"{s}_review")]
         _create_from(con, "review_queue", review, "province_code, term, source, source_file, source_sheet, source_row")
         _review_summary(con, staging)
         decided = decisions.load(warehouse_dir)
         con.register("decided", decided.to_arrow())
         con.execute("CREATE TABLE review_decisions AS SELECT * FROM decided ORDER BY ALL")
         con.unregister("decided")
-        quarantine = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "quarantine")]
+        quarantine = [p for d in SOURCES for p in staging.files(d, "quarantine")]
         _create_from(con, "quarantine", quarantine, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
-        issues = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "data_issues")]
+        issues = [p for d in SOURCES for p in staging.files(d, "data_issues")]
         _create_from(con, "data_issues", issues, "source, source_file, source_sheet, source_row, \"column\", \"check\"")
-        files = [p for d in ("registry", "moe", "survey") for p in staging.files(d, "files")] + staging.files("inbox", "misplaced")
+        files = [p for d in SOURCES for p in staging.files(d, "files")] + staging.files("inbox", "misplaced")
         _create_from(con, "ingest_files", files, "source, source_file")
         _create_from(con, "link_rates", staging.published_files("links", "moe_link_rate"), "province_code, term")
         status = staging.publication_status()
@@ -154,6 +168,17 @@ def build_restricted(warehouse_dir: Path) -> Path:
         _comment(con, RESTRICTED)
 
     return _publish(build, Path(warehouse_dir) / "restricted.duckdb")
+
+
+def _target_groups(con: duckdb.DuckDBPyConnection, staging: Staging) -> None:
+    """target_groups: the lists each published province follows (the default cohort and its configured groups)."""
+    summary = con.sql("SELECT DISTINCT province_code, target_group, label, min_age, max_age FROM target_group_summary "
+                      "ORDER BY ALL").pl() if staging.published_files("out_of_school", "group_summary") else pl.DataFrame(
+        schema={"province_code": pl.String, "target_group": pl.String, "label": pl.String, "min_age": pl.Int16,
+                "max_age": pl.Int16})
+    con.register("groups", summary.to_arrow())
+    con.execute("CREATE TABLE target_groups AS SELECT * FROM groups ORDER BY ALL")
+    con.unregister("groups")
 
 
 REVIEW_KEY = ["province_code", "term", "source", "source_file", "source_sheet", "source_row", "citizen_id"]
@@ -210,7 +235,8 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
         # one row per child, without the ID or the village, coarsened to k-anonymity (disclosure.k_anonymous)
         rows = con.sql(
             "SELECT substr(sha256($opad || unhex(sha256($ipad || encode(citizen_id)))), 1, 32) "
-            "AS child_key, * EXCLUDE (citizen_id, moo) FROM r.out_of_school ORDER BY province_code, term, child_key",
+            "AS child_key, * EXCLUDE (citizen_id, moo, survey_photo_ref, survey_lat, survey_lon) FROM r.out_of_school "
+            "ORDER BY province_code, term, child_key",
             params={"ipad": ipad, "opad": opad},
         ).pl()
         counts = report_counts(con.sql("SELECT * FROM r.out_of_school").pl())  # before coarsening, suppressed
@@ -236,7 +262,9 @@ def build_analyst(warehouse_dir: Path, pseudonym_key: str) -> Path:
                 {"ipad": ipad, "opad": opad},
             )
         # summary tables: suppressed per partition by the out_of_school_summaries asset, copied here
-        for table in [*SUMMARIES, "summary_by_transition"]:
+        con.execute("CREATE TABLE target_groups AS SELECT * FROM r.target_groups ORDER BY ALL")
+        con.execute("CREATE TABLE target_group_summary AS SELECT * FROM r.target_group_summary ORDER BY ALL")
+        for table in [*SUMMARIES, "summary_by_transition", *EXTRA_SUMMARIES]:
             files = staging.published_files("summaries", table)
             if files:
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true, hive_partitioning = false) "
