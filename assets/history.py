@@ -9,7 +9,7 @@ visible to the warehouse load.
 import dagster as dg
 import polars as pl
 
-from assets.linkage import TERM_ASSETS, TERM_FILES, TERM_STEPS
+from assets.linkage import OPTIONAL_STEPS, TERM_ASSETS, TERM_FILES, TERM_STEPS
 from assets.sources import column_schema, md_table
 from assets.partitions import by_province, province_partitions
 from assets.resources import PipelinePaths
@@ -83,7 +83,9 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
     loaded = staging.terms_of("target", "population", province)
     needed = [("target", "population"), ("links", "moe_links"), ("links", "moe_review"), ("links", "survey_links")]
     incomplete = [t for t in loaded if not all(staging.exists(d, n, province, t) for d, n in needed)
-                  or not staging.steps_done(TERM_STEPS, province, t)]  # a step killed half way
+                  or not staging.steps_done(TERM_STEPS, province, t)  # a step killed half way
+                  or not staging.steps_done([step for step, (d, n) in OPTIONAL_STEPS.items()
+                                             if staging.exists(d, n, province, t)], province, t)]
     terms = [history.TermLinks(t, *(staging.scan(d, n, province, t) for d, n in needed[:2]),
                                staging.scan("links", "moe_review", province, t), staging.scan("links", "survey_links", province, t),
                                groups=_optional(staging, "target", "groups", province, t),

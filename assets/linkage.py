@@ -81,7 +81,10 @@ TERM_FILES = [("target", "population"), ("target", "groups"), ("links", "moe_lin
               *(("links", f"{s}_{part}") for s in RECORD_SOURCES for part in ("links", "review", "model"))]
 TERM_ASSETS = ["target_population", "moe_links", "moe_review_queue",
                *(f"{s}_{part}" for s in RECORD_SOURCES for part in ("links", "review_queue"))]
-TERM_STEPS = ["target_population", "moe_linkage", *(f"{s}_linkage" for s in RECORD_SOURCES)]  # a term is whole when each step finished
+# a term is whole when each of its steps finished; aid and justice steps are owed only once their source was ingested
+# for the term (a partition without such files, started by the inbox sensor, never runs them)
+TERM_STEPS = ["target_population", "moe_linkage", "survey_linkage"]
+OPTIONAL_STEPS = {f"{s}_linkage": PROVINCE_TERM_STAGED[s] for s in ("aid", "justice")}
 
 
 def _partition_columns(province: str, term: str) -> list[pl.Expr]:

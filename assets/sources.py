@@ -9,6 +9,7 @@ from assets.resources import PipelinePaths
 from zero_dropout import inbox
 from schemas.ingest import IngestResult, ingest
 from zero_dropout.catalog import GLOSSARY
+from zero_dropout.staging import SOURCE_RECORDS
 from zero_dropout.tables import Table, duckdb_type
 
 ROWS_CHECK = "rows_accounted_for"
@@ -117,10 +118,9 @@ def _province_term_source(source: str, name: str, description: str) -> dg.Assets
     return _ingest
 
 
-survey_responses = _province_term_source("survey", "responses", "Field survey exports of the province and term.")
-aid_payments = _province_term_source("aid", "payments", "Aid payments to children of the province in the term "
+survey_responses = _province_term_source(*SOURCE_RECORDS["survey"], "Field survey exports of the province and term.")
+aid_payments = _province_term_source(*SOURCE_RECORDS["aid"], "Aid payments to children of the province in the term "
                                      "(equity scholarships, return-to-school payments, provincial funds).")
-justice_records = _province_term_source("justice", "records", "Children of the province admitted to an observation "
+justice_records = _province_term_source(*SOURCE_RECORDS["justice"], "Children of the province admitted to an observation "
                                         "and protection centre, from the term's juvenile justice export.")
-# staged (dataset, name) of each province-term source's accepted rows
-PROVINCE_TERM_STAGED = {"survey": ("survey", "responses"), "aid": ("aid", "payments"), "justice": ("justice", "records")}
+PROVINCE_TERM_STAGED = SOURCE_RECORDS  # staged (dataset, name) of each province-term source's accepted rows

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from zero_dropout import inbox as inbox_mod
+from zero_dropout import inbox as inbox_mod, target_groups
 from zero_dropout.samples import BUNDLED_INBOX
 from zero_dropout.warehouse import KEY_ENV
 
@@ -84,10 +84,19 @@ def unused(path: Path) -> None:
                          "and run again") from None
 
 
+def province_file(inbox: Path) -> None:
+    """The province file (target groups) in use reads and validates (zero_dropout/target_groups.py)."""
+    try:
+        target_groups.load(inbox=inbox)
+    except target_groups.ProvinceConfigError as err:
+        raise UsageError(str(err)) from None
+
+
 def check(inbox: Path, warehouse: Path, provinces: list[str] | None, terms: list[str] | None,
           key: str | None = None) -> tuple[Plan, str]:
     """Everything a run needs, checked before any work; raises UsageError."""
     p = plan(inbox, provinces, terms)
+    province_file(inbox)
     resolved = pseudonym_key(inbox, key)
     writable_warehouse(warehouse)
     return p, resolved

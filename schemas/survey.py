@@ -10,7 +10,7 @@ import polars as pl
 
 from schemas.rules import (
     ADDRESS_PARTS, TAMBON_PARTS, Rule, address_form, birth_date_rules, date_parts, known_value as _known, max_chars,
-    record_of_a_child, repairable, tambon_exists,
+    record_of_a_child, repairable, required, tambon_exists,
 )
 
 

@@ -28,7 +28,8 @@ def test_sensor_requests_each_touched_partition_once_and_adds_terms(tmp_path, sa
     first = inbox_sensor(ctx)
     jobs = sorted((r.job_name, str(r.partition_key)) for r in first.run_requests)
     assert jobs == sorted([("registry_job", "40"), ("registry_job", "55"), ("moe_job", "2566-2"), ("moe_job", "2567-1")]
-                          + [("survey_job", f"{p}|{t}") for p in ("40", "55") for t in ("2566-2", "2567-1")])
+                          + [(f"{src}_job", f"{p}|{t}") for src in ("survey", "aid", "justice")
+                             for p in ("40", "55") for t in ("2566-2", "2567-1")])
     assert first.dynamic_partitions_requests[0].partition_keys == ["2566-2", "2567-1"]
 
     # nothing new: no run; a copy of a file with the same bytes under another name: same run key
@@ -92,9 +93,10 @@ def test_a_late_file_for_an_earlier_term_makes_the_province_follow(tmp_path, sam
     _in_own_process("check_late_term_follows", samples, tmp_path)
 
 
-TERM_ASSETS = ("target_population", "moe_links", "moe_review_queue", "survey_links", "survey_review_queue")
-PROVINCE_ASSETS = ("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
-                   "out_of_school_summaries", "published_province")
+from assets.history import HISTORY_ASSETS  # noqa: E402
+from assets.linkage import TERM_ASSETS  # noqa: E402
+
+PROVINCE_ASSETS = (*HISTORY_ASSETS, "published_province")
 
 
 def _automation(samples, tmp_path):
@@ -119,10 +121,11 @@ def check_follow(samples, tmp_path):
         instance.add_dynamic_partitions("term", ["2567-1"])
         result, asked = requested(instance)
         assert asked == {}  # nothing materialised yet: nothing to follow
-        for job, key in (("registry_job", "55"), ("moe_job", "2567-1"), ("survey_job", partition_key("55", "2567-1"))):
+        for job, key in (("registry_job", "55"), ("moe_job", "2567-1"), ("survey_job", partition_key("55", "2567-1")),
+                         ("aid_job", partition_key("55", "2567-1")), ("justice_job", partition_key("55", "2567-1"))):
             assert defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance).success
         result, asked = requested(instance, result.cursor)
-        # exactly the partition the three source runs feed, the whole term chain planned in one tick; province 40
+        # exactly the partition the five source runs feed, the whole term chain planned in one tick; province 40
         # (no registry run yet) and every other term stay untouched; the province waits for its term to run
         # (the load follows the sources at once: their ingest_files and quarantine are data health)
         assert asked == {**{k: ["55|2567-1"] for k in TERM_ASSETS}, "restricted_warehouse": ["None"]}

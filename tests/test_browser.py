@@ -107,15 +107,17 @@ def test_dagster_ui_shows_the_assets_and_the_latest_counts(browser, samples, tmp
     con.close()
 
     with dagster_dev(env) as (port, nodes, stopped):
-        page = browser.new_page(viewport={"width": 2400, "height": 1800})  # the whole group graph in view
+        page = browser.new_page(viewport={"width": 3600, "height": 2400})  # the whole group graph in view
         seen = _watch(page)
         base = f"http://127.0.0.1:{port}"
         # the term assets, then the province history that reads every term of a province (the cross-term
         # dependencies), its publication, and the load
         graphs = {"linkage": ("registry_people", "moe_students", "survey_responses", "target_population", "moe_links",
-                              "moe_review_queue", "survey_links", "survey_review_queue", "out_of_school_children"),
+                              "moe_review_queue", "survey_links", "survey_review_queue", "aid_payments", "aid_links",
+                              "justice_records", "justice_links"),
                   "out_of_school": ("moe_link_rates", "cohort_status", "out_of_school_children", "term_transitions",
-                                    "out_of_school_summaries", "published_province", "restricted_warehouse"),
+                                    "out_of_school_summaries", "target_group_children", "risk_stages", "aid_by_child",
+                                    "published_province", "restricted_warehouse"),
                   "warehouse": ("restricted_warehouse", "analyst_warehouse", "province_report")}
         for group, names in graphs.items():
             page.goto(f"{base}/locations/zero_dropout/asset-groups/{group}")

@@ -44,7 +44,8 @@ def test_another_seed_gives_other_data(tmp_path, generated):
 def test_bundled_samples_are_what_the_documented_command_writes(tmp_path, samples):
     """data_samples/ is reproducible: `zero-dropout generate --out data_samples --seed 2567 ...`."""
     generate(GeneratorConfig(("55", "40"), TERMS, 3000, seed=2567), tmp_path)
-    assert _digests(tmp_path) == _digests(samples)
+    bundled = {k: v for k, v in _digests(samples).items() if k != "provinces.toml"}  # written by hand, not generated
+    assert _digests(tmp_path) == bundled
 
 
 def test_every_registry_id_has_a_valid_check_digit_and_all_categories_occur(generated):

@@ -84,7 +84,8 @@ def test_every_file_in_the_inbox_is_in_ingest_files_misplaced_ones_refused_with_
 
     inbox = tmp_path / "inbox"
     shutil.copytree(samples / "inbox", inbox)
-    for rel in ("registry/99/pop.csv", "survey/55/misplaced.csv", "survey/55/2567-1/visits.xls", "aid/55/2567-1/paid.csv"):
+    for rel in ("registry/99/pop.csv", "survey/55/misplaced.csv", "survey/55/2567-1/visits.xls", "grants/55/2567-1/paid.csv",
+                "aid/55/paid.csv"):
         (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
         (inbox / rel).write_text("survey_id,fname,status\nA1,x,found\n", encoding="utf-8")
     run(inbox, tmp_path / "w", provinces=["55"], terms=["2567-1"], pseudonym_key="k", progress=lambda _: None)
@@ -96,7 +97,8 @@ def test_every_file_in_the_inbox_is_in_ingest_files_misplaced_ones_refused_with_
     assert "inbox/registry/<2-digit province code>/<file>" in refused["registry/99/pop.csv"]
     assert "inbox/survey/<2-digit province code>/<term YYYY-S>/<file>" in refused["survey/55/misplaced.csv"]
     assert "unsupported file type .xls" in refused["survey/55/2567-1/visits.xls"]
-    assert "registry, moe or survey" in refused["aid/55/2567-1/paid.csv"]
+    assert "registry, moe, survey, aid or justice" in refused["grants/55/2567-1/paid.csv"]
+    assert "inbox/aid/<2-digit province code>/<term YYYY-S>/<file>" in refused["aid/55/paid.csv"]
 
 
 def test_an_inbox_holding_every_bad_file_finishes_both_provinces(tmp_path, samples):

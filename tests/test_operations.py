@@ -155,8 +155,10 @@ def test_late_files_for_an_earlier_term_give_the_tables_of_a_clean_run(tmp_path,
     run(samples / "inbox", clean, pseudonym_key="k", progress=lambda _: None)
     inbox = tmp_path / "inbox"
     shutil.copytree(samples / "inbox", inbox)
+    shutil.copy(samples / "provinces.toml", tmp_path)  # the province file beside the inbox, as the samples keep it
     late = tmp_path / "late"
-    for folder in [inbox / "moe" / "2566-2", *(inbox / "survey").glob("*/2566-2")]:
+    for folder in [inbox / "moe" / "2566-2", *(inbox / "survey").glob("*/2566-2"), *(inbox / "aid").glob("*/2566-2"),
+                   *(inbox / "justice").glob("*/2566-2")]:
         shutil.move(folder, late / folder.relative_to(inbox))
     warehouse = tmp_path / "w"
     run(inbox, warehouse, pseudonym_key="k", progress=lambda _: None)  # 2567-1 alone: no earlier term

@@ -24,7 +24,7 @@ def test_tables_have_the_contract_columns(sample_warehouse):
     assert CONTRACT_OUT_OF_SCHOOL <= set(_table(sample_warehouse, "out_of_school").columns)
     assert CONTRACT_LINKS <= set(_table(sample_warehouse, "record_links").columns)
     files = _table(sample_warehouse, "ingest_files")
-    assert files.height == 10 and (files["outcome"] == "accepted").all()
+    assert files.height == 18 and (files["outcome"] == "accepted").all()
     assert (files["rows_read"] == files["rows_accepted"] + files["rows_quarantined"]).all()
 
 

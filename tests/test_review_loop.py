@@ -45,7 +45,10 @@ def test_decisions_are_applied_on_the_next_run_and_never_return_to_the_queue(tmp
     key = ["source_file", "source_row", "citizen_id"]
     accepted = decided.head(1).select(key).with_columns(pl.col("source_row").cast(pl.Int64))
     rejected = decided.slice(1, 1).select(key).with_columns(pl.col("source_row").cast(pl.Int64))
-    links = _q(warehouse, "SELECT source_file, source_row, citizen_id, rule FROM record_links")
+    # the queue holds every linked source's pairs (MOE, survey, aid, justice): a decision lands in its source's table
+    links = _q(warehouse, "SELECT source_file, source_row, citizen_id, rule FROM record_links UNION ALL "
+                          "SELECT source_file, source_row, citizen_id, rule FROM aid_payments UNION ALL "
+                          "SELECT source_file, source_row, citizen_id, rule FROM justice_cases")
     review = _q(warehouse, "SELECT source_file, source_row, citizen_id FROM review_queue")
     assert links.join(accepted, on=key)["rule"].to_list() == ["officer_accepted"]
     assert links.join(rejected, on=key).height == 0

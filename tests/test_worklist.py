@@ -46,12 +46,25 @@ def lists(sample_warehouse, tmp_path_factory):
     return sorted(out.glob("*.xlsx"))
 
 
+# every child a list holds: the default cohort's out-of-school children and the province's target groups'
+ON_THE_LISTS = ("SELECT province_code, term, citizen_id, tambon_code, amphoe_code, survey_found_status, survey_reason, "
+                "survey_need FROM out_of_school UNION ALL SELECT province_code, term, citizen_id, tambon_code, amphoe_code, "
+                "survey_found_status, survey_reason, survey_need FROM target_group_out_of_school")
+
+
 def test_one_list_per_tambon_holding_every_out_of_school_child(lists, sample_warehouse):
-    children = _restricted(sample_warehouse, f"SELECT citizen_id, tambon_code FROM out_of_school "
-                                             f"WHERE province_code = '{PROVINCE}' AND term = '{TERM}'")
+    # the default cohort's children and, once each, those of the province's target groups who are not in it
+    children = _restricted(sample_warehouse, f"SELECT citizen_id, tambon_code, false AS group_only FROM out_of_school "
+                                             f"WHERE province_code = '{PROVINCE}' AND term = '{TERM}' UNION "
+                                             f"SELECT DISTINCT citizen_id, tambon_code, true FROM target_group_out_of_school g "
+                                             f"WHERE province_code = '{PROVINCE}' AND term = '{TERM}' AND NOT EXISTS (SELECT 1 "
+                                             f"FROM out_of_school o WHERE o.term = g.term AND o.citizen_id = g.citizen_id)")
+    assert children["group_only"].any() and not children["group_only"].all()
     assert len(lists) == children["tambon_code"].n_unique()
-    listed = pl.concat([_sheet(p).select(pl.col("เลขประจำตัวประชาชน").alias("citizen_id")) for p in lists])
+    listed = pl.concat([_sheet(p).select(pl.col("เลขประจำตัวประชาชน").alias("citizen_id"), pl.col("ประเภท")) for p in lists])
     assert sorted(listed["citizen_id"].to_list()) == sorted(children["citizen_id"].to_list())
+    group_only = set(children.filter("group_only")["citizen_id"])
+    assert listed.filter(pl.col("citizen_id").is_in(group_only))["ประเภท"].str.contains("กลุ่ม").all()
     for p in lists:
         assert p.name.endswith(".xlsx") and p.stem.split("_")[-1] in set(children["tambon_code"])
 
@@ -104,6 +117,7 @@ def test_a_filled_in_list_comes_back_as_a_survey_and_links_to_the_same_children(
         ws.cell(r, header["ความต้องการ"], "กลับเข้าเรียน")
     inbox = tmp_path / "inbox"
     shutil.copytree(samples / "inbox", inbox)
+    shutil.copy(samples / "provinces.toml", tmp_path)  # the same target groups as the lists were made with
     drop = inbox / "survey" / PROVINCE / TERM
     drop.mkdir(parents=True, exist_ok=True)
     wb.save(drop / path.name)
@@ -124,8 +138,8 @@ def test_a_filled_in_list_comes_back_as_a_survey_and_links_to_the_same_children(
     got = links.select("source_row", "citizen_id").sort("source_row")
     assert got.equals(expected.sort("source_row"))
     assert set(links["rule"]) == {"exact_id"}
-    found = _restricted(warehouse, f"SELECT citizen_id, survey_found_status, survey_reason, survey_need FROM out_of_school "
-                                   f"WHERE province_code = '{PROVINCE}' AND term = '{TERM}'")
+    found = _restricted(warehouse, f"SELECT DISTINCT citizen_id, survey_found_status, survey_reason, survey_need FROM "
+                                   f"({ON_THE_LISTS}) WHERE province_code = '{PROVINCE}' AND term = '{TERM}'")
     back = found.join(expected.select("citizen_id"), on="citizen_id")
     assert back.height == n - 1
     assert back.select(pl.col("survey_found_status").eq("found").all(), pl.col("survey_reason").eq("poverty").all(),
@@ -133,8 +147,8 @@ def test_a_filled_in_list_comes_back_as_a_survey_and_links_to_the_same_children(
 
 
 def test_area_filters_and_an_area_with_no_children(sample_warehouse, tmp_path):
-    one = _restricted(sample_warehouse, f"SELECT tambon_code, amphoe_code, count(*) AS n FROM out_of_school WHERE "
-                                        f"province_code = '{PROVINCE}' AND term = '{TERM}' GROUP BY ALL ORDER BY n DESC LIMIT 1")
+    one = _restricted(sample_warehouse, f"SELECT tambon_code, amphoe_code, count(DISTINCT citizen_id) AS n FROM ({ON_THE_LISTS}) "
+                                        f"WHERE province_code = '{PROVINCE}' AND term = '{TERM}' GROUP BY ALL ORDER BY n DESC LIMIT 1")
     tambon, amphoe, n = one.row(0)
     got = worklist.write_worklists(sample_warehouse, PROVINCE, TERM, tmp_path / "t", tambon=tambon)
     assert [(w.tambon_code, w.children) for w in got] == [(tambon, n)]

@@ -34,7 +34,8 @@ TRANSITION_TH = {
     "entered_out_of_school": "เข้ากลุ่มเป้าหมาย (นอกระบบ)",
 }
 OUTCOME_TH = {"accepted": "รับแล้ว", "refused": "ปฏิเสธทั้งไฟล์", "duplicate": "ไฟล์ซ้ำ"}
-SOURCE_TH = {"registry": "ทะเบียนราษฎร", "moe": "ข้อมูลนักเรียน (ศธ.)", "survey": "แบบสำรวจภาคสนาม"}
+SOURCE_TH = {"registry": "ทะเบียนราษฎร", "moe": "ข้อมูลนักเรียน (ศธ.)", "survey": "แบบสำรวจภาคสนาม",
+             "aid": "การจ่ายเงินช่วยเหลือ", "justice": "สถานพินิจฯ"}
 NOT_SURVEYED = "ยังไม่ได้สำรวจ"
 
 
@@ -63,6 +64,7 @@ class ReportData:
     trend: pl.DataFrame
     frames: dict[str, pl.DataFrame]
     health: dict[str, pl.DataFrame]
+    beyond: dict[str, pl.DataFrame]  # target groups, stages of risk, aid (analyst tables of the partition)
 
 
 # What the report counts, by what: breakdown -> dimensions (counted on the rows before the analyst file coarsens
@@ -77,18 +79,29 @@ BREAKDOWNS = {
     "found_status": ["found_status"],
     "need": ["need"],
     "reason": ["reason"],
+    "visit_amphoe": ["amphoe_code", "visit"],  # where field visits happened: counts per amphoe, never a point
 }
+VISIT_TH = {"located": "เยี่ยมแล้ว มีพิกัด", "visited": "เยี่ยมแล้ว ไม่มีพิกัด"}
+STAGE_TH = {"upstream": "ต้นน้ำ (เรียนอยู่แต่มีความเสี่ยง)", "midstream": "กลางน้ำ (นอกระบบการศึกษา)",
+            "downstream": "ปลายน้ำ (อยู่ในกระบวนการยุติธรรม)", "none": "ไม่อยู่ในระยะใด"}
+PROGRAMME_TH = {"cct": "ทุนเสมอภาค", "return_to_school": "เงินกลับเข้าเรียน", "provincial_fund": "กองทุนจังหวัด",
+                "scholarship": "ทุนการศึกษา", "other": "อื่นๆ"}
+CHILD_STATUS_TH = {"out_of_school": "ยังอยู่นอกระบบ", "returned": "กลับเข้าเรียนแล้ว", "in_school": "เรียนอยู่",
+                   "not_in_target": "นอกกลุ่มเป้าหมาย 3-18 ปี", "not_linked": "เชื่อมกับทะเบียนไม่ได้"}
 PARTITION = ["province_code", "term"]
 
 
 def report_counts(children: pl.DataFrame) -> pl.DataFrame:
     """Every breakdown of the report for every partition of ``children`` (the out-of-school rows with their
     place, birth year and sex), small counts and the cells that would give them away suppressed."""
+    located = pl.col("survey_lat").is_not_null() if "survey_lat" in children.columns else pl.lit(False)
     rows = children.with_columns(pl.coalesce("survey_found_status", pl.lit(NOT_SURVEYED)).alias("found_status"),
-                                 pl.col("survey_need").alias("need"), pl.col("survey_reason").alias("reason"))
+                                 pl.col("survey_need").alias("need"), pl.col("survey_reason").alias("reason"),
+                                 pl.when(located).then(pl.lit("located"))
+                                 .when(pl.col("survey_found_status").is_not_null()).then(pl.lit("visited")).alias("visit"))
     parts = []
     for name, dims in BREAKDOWNS.items():
-        keep = rows.filter(pl.col(dims[0]).is_not_null()) if name in ("need", "reason") else rows
+        keep = rows.filter(pl.col(dims[-1]).is_not_null()) if name in ("need", "reason", "visit_amphoe") else rows
         cells = secondary(counted(keep, [*PARTITION, *dims]), [*PARTITION, *dims])
         parts.append(cells.with_columns(pl.lit(name).alias("breakdown")))
     out = pl.concat(parts, how="diagonal_relaxed")
@@ -120,6 +133,9 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
                                "ORDER BY transition", params=p).pl() if "summary_by_transition" in tables
                        else pl.DataFrame(schema={"transition": pl.String, "children": pl.Int64}))
         frames = {name: _counts(con, name, p) for name in BREAKDOWNS}
+        beyond = {name: con.sql(f"SELECT * FROM {name} WHERE province_code = ? AND term = ? ORDER BY ALL", params=p).pl()
+                  for name in ("target_group_summary", "summary_by_target_group", "summary_by_stage",
+                               "summary_by_stage_transition", "aid_summary", "return_payment_summary") if name in tables}
         surveyed = con.sql("SELECT count(*) FILTER (survey_found_status IS NOT NULL), "
                            "count(*) FILTER (survey_found_status = 'found') FROM out_of_school "
                            "WHERE province_code = ? AND term = ?", params=p).fetchall()[0]
@@ -134,12 +150,12 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
             health["quarantine"] = con.sql(
                 "SELECT source, \"column\", \"check\", sum(rows_quarantined) AS rows FROM quarantine_summary "
                 "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
-                "OR (source = 'survey' AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
+                "OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
                 params=[province, str(term), province, str(term)]).pl()
         if "data_issue_summary" in tables:
             health["data_issues"] = con.sql(
                 "SELECT source, \"column\", \"check\", sum(rows_kept) AS rows FROM data_issue_summary "
-                "WHERE (source = 'moe' AND term = ?) OR (source = 'survey' AND province_code = ? AND term = ?) "
+                "WHERE (source = 'moe' AND term = ?) OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) "
                 "GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
                 params=[str(term), province, str(term)]).pl()
         if "ingest_summary" in tables:
@@ -147,14 +163,14 @@ def load(analyst: Path, province: str, term: Term) -> ReportData:
                 "SELECT source, outcome, sum(files) AS files, sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted, "
                 "sum(rows_quarantined) AS rows_quarantined FROM ingest_summary "
                 "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
-                "OR (source = 'survey' AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY ALL",
+                "OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY ALL",
                 params=[province, str(term), province, str(term)]).pl()
     finally:
         con.close()
     totals = now.row(0, named=True)
     totals["surveyed"], totals["found"] = surveyed
     return ReportData(province, term, totals, earlier.row(-1, named=True) if earlier.height else None, transitions,
-                      summary, frames, health)
+                      summary, frames, health, beyond)
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
@@ -290,6 +306,7 @@ def render(d: ReportData) -> str:
                  charts.hbar("ผลการติดตาม", labelled(f["found_status"], "found_status", words["found_status"])),
                  "<h3>ความต้องการความช่วยเหลือ</h3>", charts.hbar("ความต้องการ", labelled(f["need"], "need", words["need"])),
                  "<h3>สาเหตุ</h3>", charts.hbar("สาเหตุ", labelled(f["reason"], "reason", words["reason"]))),
+        *_beyond_sections(d, amphoe_names),
         _section("การเปลี่ยนแปลงจากภาคเรียนก่อน",
                  (f"<p>เทียบกับภาคเรียน {escape(prev_label)}: กลับเข้าเรียน {number(returned)} คน จากเด็กนอกระบบ "
                   f"{number(prev_out)} คน ({percent(returned, prev_out)})</p>" + charts.hbar("การเปลี่ยนแปลง", transitions))
@@ -299,6 +316,105 @@ def render(d: ReportData) -> str:
         _section("คุณภาพข้อมูล", *health_parts),
     ]
     return PAGE.format(title=escape(f"เด็กนอกระบบ จังหวัด{province_name} {d.term.display}"), body="".join(body))
+
+
+def _sum(frame: pl.DataFrame, col: str) -> int | float | None:
+    """A total over cells of which some may be suppressed: None (shown "<5"/"–") when any is."""
+    return None if frame.is_empty() or frame[col].null_count() else frame[col].sum()
+
+
+def _baht(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def _beyond_sections(d: ReportData, amphoe_names: dict[str, str]) -> list[str]:
+    """Target groups, field visits per amphoe, stages of risk, aid: what provinces follow beyond the default cohort."""
+    b, out = d.beyond, []
+    groups = b.get("target_group_summary", pl.DataFrame())
+    if groups.height:
+        rows = [[r["label"], f'{r["min_age"]}-{r["max_age"]}', number(suppress(r["target_population"])),
+                 number(suppress(r["in_school"])), number(suppress(r["out_of_school"])),
+                 percent(suppress(r["out_of_school"]), suppress(r["target_population"]))]
+                for r in groups.sort(pl.col("target_group") != "zero_dropout", "min_age").iter_rows(named=True)]
+        parts = [_table(["กลุ่มเป้าหมาย", "อายุ (ปี)", "จำนวนคน", "อยู่ในระบบ", "นอกระบบ", "สัดส่วนนอกระบบ"], rows,
+                        numeric_from=2)]
+        by_amphoe = b.get("summary_by_target_group", pl.DataFrame())
+        if by_amphoe.height:
+            labels = dict(zip(groups["target_group"], groups["label"]))
+            totals = by_amphoe.group_by("target_group", "amphoe_code").agg(
+                pl.when(pl.col("children").null_count() == 0).then(pl.col("children").sum()).alias("children"))
+            parts.append("<h3>เด็กนอกระบบของแต่ละกลุ่ม รายอำเภอ</h3>" + _table(
+                ["กลุ่มเป้าหมาย", "อำเภอ", "นอกระบบ (คน)"],
+                [[labels.get(r["target_group"], r["target_group"]), f"{amphoe_names.get(r['amphoe_code'], '')} ({r['amphoe_code']})",
+                  number(r["children"])] for r in totals.sort("target_group", "amphoe_code").iter_rows(named=True)],
+                numeric_from=2))
+        out.append(_section("กลุ่มเป้าหมายที่จังหวัดติดตาม", '<p class="note">กลุ่มอายุ 3-18 ปีเป็นกลุ่มหลักของทุกจังหวัด '
+                            'กลุ่มอื่นเป็นกลุ่มที่จังหวัดกำหนดเพิ่ม (แสดงคู่กัน ไม่ได้ใช้แทน)</p>', *parts))
+    visits = d.frames.get("visit_amphoe", pl.DataFrame())
+    if visits.height:
+        pivot = visits.pivot(on="visit", index="amphoe_code", values="children")
+        kinds = [k for k in VISIT_TH if k in pivot.columns]
+        out.append(_section("การเยี่ยมบ้านของทีมภาคสนาม รายอำเภอ",
+                            '<p class="note">จำนวนเด็กนอกระบบที่เยี่ยมแล้ว นับรายอำเภอ (ไม่แสดงตำแหน่งของเด็กรายคน)</p>',
+                            _table(["อำเภอ", *[VISIT_TH[k] for k in kinds]],
+                                   [[f"{amphoe_names.get(r['amphoe_code'], '')} ({r['amphoe_code']})",
+                                     *[number(r[k]) for k in kinds]] for r in pivot.sort("amphoe_code").iter_rows(named=True)])))
+    stages = b.get("summary_by_stage", pl.DataFrame())
+    if "summary_by_stage" in b:
+        default = stages.filter(pl.col("target_group") == "zero_dropout")
+        per_stage = [(STAGE_TH[s], _sum(default.filter(pl.col("stage") == s), "children"))
+                     for s in ("upstream", "midstream", "downstream")]
+        pivot = default.pivot(on="stage", index="amphoe_code", values="children") if default.height else default
+        cols = [s for s in ("upstream", "midstream", "downstream") if s in pivot.columns]
+        parts = [charts.hbar("เด็กตามระยะความเสี่ยง", per_stage),
+                 _table(["อำเภอ", *[STAGE_TH[s] for s in cols]],
+                        [[f"{amphoe_names.get(r['amphoe_code'], '')} ({r['amphoe_code']})", *[number(r[s]) for s in cols]]
+                         for r in pivot.sort("amphoe_code").iter_rows(named=True)])]
+        others = stages.filter(pl.col("target_group") != "zero_dropout")
+        if others.height:
+            per_group = others.group_by("target_group", "stage").agg(
+                pl.when(pl.col("children").null_count() == 0).then(pl.col("children").sum()).alias("children"))
+            parts.append("<h3>กลุ่มที่จังหวัดกำหนดเพิ่ม</h3>" + _table(
+                ["กลุ่ม", "ระยะ", "จำนวน (คน)"], [[r["target_group"], STAGE_TH[r["stage"]], number(r["children"])]
+                                               for r in per_group.sort("target_group", "stage").iter_rows(named=True)],
+                numeric_from=2))
+        moves = b.get("summary_by_stage_transition")
+        moves = moves.filter(pl.col("target_group") == "zero_dropout") if moves is not None else pl.DataFrame()
+        if moves.height:
+            parts.append("<h3>การเปลี่ยนระยะจากภาคเรียนก่อน (กลุ่ม 3-18 ปี)</h3>" + _table(
+                ["ระยะเดิม", "ระยะปัจจุบัน", "จำนวน (คน)"],
+                [[STAGE_TH[r["previous_stage"]], STAGE_TH[r["stage"]], number(r["children"])]
+                 for r in moves.iter_rows(named=True)], numeric_from=2))
+        out.append(_section("ระยะความเสี่ยง ต้นน้ำ กลางน้ำ ปลายน้ำ (กลุ่ม 3-18 ปี)",
+                            '<p class="note">ปลายน้ำ: อยู่ในสถานพินิจฯ ระหว่างภาคเรียน · กลางน้ำ: นอกระบบการศึกษา · '
+                            'ต้นน้ำ: เรียนอยู่แต่ถูกแขวนลอย กลับเข้าเรียนหลังเคยหลุด หรือได้รับทุนเสมอภาค '
+                            '(เด็กหนึ่งคนอยู่ในระยะที่รุนแรงที่สุดที่เข้าเกณฑ์)</p>', *parts))
+    aid = b.get("aid_summary", pl.DataFrame())
+    if "aid_summary" in b:
+        by = aid.group_by("programme", "child_status").agg(
+            pl.when(pl.col("children").null_count() == 0).then(pl.col("children").sum()).alias("children"),
+            pl.when(pl.col("amount_baht").null_count() == 0).then(pl.col("amount_baht").sum()).alias("amount_baht"))
+        parts = [_table(["โครงการ", "สถานะเด็ก", "เด็ก (คน)", "จำนวนเงิน (บาท)"],
+                        [[PROGRAMME_TH.get(r["programme"], r["programme"]), CHILD_STATUS_TH.get(r["child_status"], r["child_status"]),
+                          number(r["children"]), _baht(r["amount_baht"])]
+                         for r in by.sort("programme", "child_status").iter_rows(named=True)], numeric_from=2)]
+        amphoe = aid.filter(pl.col("amphoe_code").is_not_null()).group_by("amphoe_code", "child_status").agg(
+            pl.when(pl.col("amount_baht").null_count() == 0).then(pl.col("amount_baht").sum()).alias("amount_baht"))
+        if amphoe.height:
+            pivot = amphoe.pivot(on="child_status", index="amphoe_code", values="amount_baht")
+            cols = [c for c in CHILD_STATUS_TH if c in pivot.columns]
+            parts.append("<h3>จำนวนเงิน (บาท) รายอำเภอ ตามสถานะเด็ก</h3>" + _table(
+                ["อำเภอ", *[CHILD_STATUS_TH[c] for c in cols]],
+                [[f"{amphoe_names.get(r['amphoe_code'], '')} ({r['amphoe_code']})", *[_baht(r[c]) for c in cols]]
+                 for r in pivot.sort("amphoe_code").iter_rows(named=True)]))
+        ret = b.get("return_payment_summary", pl.DataFrame())
+        if ret.height:
+            r = ret.row(0, named=True)
+            parts.insert(0, f'<p>เด็กที่กลับเข้าเรียนภาคเรียนนี้ {number(r["children_returned"])} คน ได้รับเงินกลับเข้าเรียน '
+                            f'{number(r["returned_with_return_payment"])} คน ({percent(r["returned_with_return_payment"], r["children_returned"])}) '
+                            f'รวม {_baht(r["return_payment_baht"])} บาท</p>')
+        out.append(_section("เงินช่วยเหลือที่ถึงตัวเด็ก", *parts))
+    return out
 
 
 def write_report(warehouse_dir: Path, province: str, term: str, out: Path | None = None,

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from zero_dropout.errors import Told
-from zero_dropout.staging import Staging
+from zero_dropout.staging import SOURCE_RECORDS, Staging
 
 SHEET, SUMMARY_SHEET = "คู่ที่ต้องตัดสิน", "สรุป"
 KEY = ["source", "source_file", "source_sheet", "source_row", "citizen_id"]
@@ -60,6 +60,9 @@ def _address(house: pl.Expr, code: pl.Expr) -> pl.Expr:
     return pl.concat_str(pl.lit("บ้านเลขที่ "), house.fill_null("-"), pl.lit(" รหัส "), code.fill_null("-"))
 
 
+WHERE = {"survey": "surveyor_org", "aid": "payer_org", "justice": "facility"}  # who wrote the record, per source
+
+
 def blocks(warehouse: Path, province: str, term: str) -> pl.DataFrame:
     """The queue of a partition as rows of the workbook: a record row, then its candidates, blocks ordered by
     what a decision changes (a candidate who is out of school now first), then by the best score."""
@@ -79,15 +82,16 @@ def blocks(warehouse: Path, province: str, term: str) -> pl.DataFrame:
     staging = Staging(warehouse)
     record_key = KEY[:4]
     sources = []
-    for source, scan in (("moe", staging.scan("moe", "students", term=term) if staging.exists("moe", "students", term=term) else None),
-                         ("survey", staging.scan("survey", "responses", province, term)
-                          if staging.exists("survey", "responses", province, term) else None)):
+    scans = [("moe", staging.scan("moe", "students", term=term) if staging.exists("moe", "students", term=term) else None)]
+    scans += [(source, staging.scan(d, n, province, term) if staging.exists(d, n, province, term) else None)
+              for source, (d, n) in SOURCE_RECORDS.items()]
+    for source, scan in scans:
         wanted = queue.filter(pl.col("source") == source).select(record_key).unique()
         if scan is None or wanted.is_empty():
             continue
         have = scan.collect_schema().names()
         where = (pl.concat_str(pl.col("school_name").fill_null(""), pl.lit(" ("), pl.col("school_code").fill_null(""), pl.lit(")"))
-                 if source == "moe" else pl.col("surveyor_org") if "surveyor_org" in have else pl.lit(None, pl.String))
+                 if source == "moe" else pl.col(WHERE[source]) if WHERE[source] in have else pl.lit(None, pl.String))
         rows = scan.join(wanted.lazy(), on=record_key, how="semi").select(
             *record_key, "title", "first_name", "last_name", "sex", "birth_day", "birth_month", "birth_year_be",
             pl.col("id_raw").alias("id_written"), where.alias("where"),

@@ -41,6 +41,7 @@ def term_days(terms: list[str]) -> pl.DataFrame:
 def held_in_terms(cases: pl.LazyFrame, terms: list[str]) -> pl.LazyFrame:
     """(citizen_id, term) for every linked justice case and every loaded term its dates cover."""
     return (cases.filter(pl.col("citizen_id").is_not_null() & pl.col("admitted_date").is_not_null())
+            .select("citizen_id", "admitted_date", "released_date")  # the folder's term is not the term covered
             .join(term_days(terms).lazy(), how="cross")
             .filter((pl.col("admitted_date") <= pl.col("last_day"))
                     & (pl.col("released_date").is_null() | (pl.col("released_date") >= pl.col("first_day"))))

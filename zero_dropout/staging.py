@@ -30,6 +30,9 @@ from zero_dropout.tables import PUBLICATION_STATUS
 PUBLISHED, DRAFTS = "published", "drafts"
 KEEP_VERSIONS = 2  # the version in use and the one before it (a load that started earlier may still read it)
 
+# where each province-term source's accepted rows are staged: (dataset, name)
+SOURCE_RECORDS = {"survey": ("survey", "responses"), "aid": ("aid", "payments"), "justice": ("justice", "records")}
+
 
 def _write_json(path: Path, payload: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -24,6 +24,7 @@ import polars as pl
 from zero_dropout import areas
 from zero_dropout.contract import load_contract
 from zero_dropout.errors import Told
+from zero_dropout.population import CATEGORY_LABELS_TH
 from zero_dropout.terms import Term, display_expr
 
 SHEET = "รายชื่อเด็กที่ต้องติดตาม"
@@ -61,7 +62,9 @@ TECHNICAL = [
     ("รหัสที่อยู่", "address_code", 11),
     ("รหัสประจำบ้าน", "house_id", 13),
     ("ภาคเรียนล่าสุดที่มีประวัติ", "last_record_term", 12),
+    ("แผนที่การเยี่ยมครั้งก่อน", "map_link", 30),
 ]
+MAP_LINK = "https://www.google.com/maps/search/?api=1&query={},{}"
 PREFILLED = PRINTED + TECHNICAL
 FONT_PT = 11  # printed at 100 % on A4 landscape: every line at 11 pt (the widths above fit the page)
 THAI_CHARS_PER_UNIT = 1.2  # Thai letters at 11 pt per unit of column width (a unit is the width of a "0")
@@ -99,6 +102,25 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()}
 
 
+def _children_sql(tables: set[str]) -> str:
+    """The children a team visits: the default cohort's out-of-school children, and those of the province's
+    target groups who are not in it (a 2-year-old, a youth of 19), each with the lists they are on."""
+    labels = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CATEGORY_LABELS_TH.items())
+    default = ("SELECT province_code, term, citizen_id, category_th, amphoe_code, tambon_code, age, pending_review, "
+               "last_record_term, NULL::VARCHAR AS lists FROM out_of_school")
+    if not {"target_group_out_of_school", "target_groups"} <= tables:
+        return default
+    return f"""{default}
+        UNION ALL
+        SELECT g.province_code, g.term, g.citizen_id, CASE any_value(g.category) {labels} END, any_value(g.amphoe_code),
+               any_value(g.tambon_code), any_value(g.age), bool_or(g.pending_review), any_value(g.last_record_term),
+               string_agg(t.label, ', ' ORDER BY t.label)
+        FROM target_group_out_of_school g JOIN target_groups t USING (province_code, target_group)
+        WHERE NOT EXISTS (SELECT 1 FROM out_of_school d WHERE d.province_code = g.province_code AND d.term = g.term
+                          AND d.citizen_id = g.citizen_id)
+        GROUP BY g.province_code, g.term, g.citizen_id"""
+
+
 def children_to_visit(restricted: Path, province: str, term: Term, amphoe: str | None = None,
                       tambon: str | None = None) -> pl.DataFrame:
     """The out-of-school children of a province and term with what a visit needs, sorted for walking:
@@ -114,11 +136,15 @@ def children_to_visit(restricted: Path, province: str, term: Term, amphoe: str |
         school = ("coalesce(school_name, '') || CASE WHEN school_code IS NULL THEN '' ELSE ' (' || school_code || ')' END"
                   if {"school_name", "school_code"} <= link_cols else "NULL")
         surveyed = {"found_status", "reason", "need", "survey_date"} <= link_cols
-        earlier_survey = ("SELECT citizen_id, arg_max(struct_pack(found_status, reason, need, survey_date, term), "
+        evidence = "lat, lon, photo_ref" if {"lat", "lon", "photo_ref"} <= link_cols else \
+            "NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, NULL::VARCHAR AS photo_ref"
+        earlier_survey = (f"SELECT citizen_id, arg_max(struct_pack(found_status, reason, need, survey_date, term, {evidence}), "
                           "(term, survey_date)) AS s FROM record_links WHERE source = 'survey' AND province_code = $p "
                           "AND term <= $t GROUP BY citizen_id" if surveyed
                           else "SELECT NULL::VARCHAR AS citizen_id, NULL::STRUCT(found_status VARCHAR, reason VARCHAR, "
-                               "need VARCHAR, survey_date DATE, term VARCHAR) AS s WHERE false")  # no survey linked yet
+                               "need VARCHAR, survey_date DATE, term VARCHAR, lat DOUBLE, lon DOUBLE, photo_ref VARCHAR) "
+                               "AS s WHERE false")  # no survey linked yet
+        kids = _children_sql(tables)
         filters = "".join([" AND o.amphoe_code = $a" if amphoe else "", " AND o.tambon_code = $tb" if tambon else ""])
         params = {"p": province, "t": str(term), **({"a": amphoe} if amphoe else {}), **({"tb": tambon} if tambon else {})}
         frame = con.sql(f"""
@@ -135,8 +161,9 @@ def children_to_visit(restricted: Path, province: str, term: Term, amphoe: str |
                         ELSE o.category_th END AS category_th, o.last_record_term,
                    l.last_school, e.s.found_status AS earlier_found_status, e.s.reason AS earlier_reason,
                    e.s.need AS earlier_need,
-                   strftime(e.s.survey_date, '%d/%m/') || (year(e.s.survey_date) + 543) AS earlier_survey_date
-            FROM out_of_school o
+                   strftime(e.s.survey_date, '%d/%m/') || (year(e.s.survey_date) + 543) AS earlier_survey_date,
+                   e.s.lat AS earlier_lat, e.s.lon AS earlier_lon, e.s.photo_ref AS earlier_photo_ref, o.lists
+            FROM ({kids}) o
             JOIN registry_people p ON p.province_code = o.province_code AND p.citizen_id = o.citizen_id
             LEFT JOIN last_school l ON l.citizen_id = o.citizen_id
             LEFT JOIN earlier e ON e.citizen_id = o.citizen_id
@@ -157,8 +184,10 @@ def _prepare(frame: pl.DataFrame, term: Term) -> pl.DataFrame:
     def thai(col: str, vocab: str) -> pl.Expr:
         return pl.col(col).replace_strict(words[vocab], default=pl.col(col), return_dtype=pl.String)
 
+    point = pl.format("พิกัด {},{}", pl.col("earlier_lat").round(5), pl.col("earlier_lon").round(5))
     earlier = pl.concat_str([thai("earlier_found_status", "found_status"), thai("earlier_reason", "reason"),
-                             thai("earlier_need", "need"), pl.col("earlier_survey_date")],
+                             thai("earlier_need", "need"), pl.col("earlier_survey_date"), point,
+                             pl.format("ภาพ {}", pl.col("earlier_photo_ref"))],
                             separator=" · ", ignore_nulls=True)
     n = pl.int_range(1, pl.len() + 1).over("tambon_code")
     return frame.with_columns(
@@ -167,6 +196,11 @@ def _prepare(frame: pl.DataFrame, term: Term) -> pl.DataFrame:
         pl.col("sex").replace_strict(SEX_TH, default=None, return_dtype=pl.String).alias("sex_th"),
         display_expr(pl.col("last_record_term")).alias("last_record_term"),
         pl.when(earlier != "").then(earlier).alias("earlier_survey"),
+        # a list beyond the default cohort (provinces.toml) said in the category cell
+        pl.when(pl.col("lists").is_not_null()).then(pl.format("{} · กลุ่ม {}", pl.col("category_th"), pl.col("lists")))
+        .otherwise(pl.col("category_th")).alias("category_th"),
+        # where the last visit was: opens the phone's map application (a link in the workbook, not printed)
+        pl.format(MAP_LINK, pl.col("earlier_lat"), pl.col("earlier_lon")).alias("map_link"),
     )
 
 
@@ -202,6 +236,12 @@ def write_workbook(rows: pl.DataFrame, path: Path, title: str) -> None:
                 continue
             ws.write_string(0, col, header, head)
             values = rows[name]
+            if name == "map_link":  # a link a phone opens in its map application
+                for r, url in enumerate(values.to_list(), start=1):
+                    if url:
+                        ws.write_url(r, col, url, text, string="เปิดแผนที่")
+                ws.set_column(col, col, width, text)
+                continue
             if values.dtype.is_numeric():
                 ws.set_column(col, col, width, number)
                 ws.write_column(1, col, values.to_list(), number)

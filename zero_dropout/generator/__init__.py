@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from zero_dropout.generator import aid_justice
 from zero_dropout.generator.config import PROFILES, GeneratorConfig, NoiseConfig
 from zero_dropout.generator.names import NICKNAMES
 from zero_dropout.generator.noise import birth_date_slips, misspell, mistype_ids, thai_digits
@@ -38,9 +39,9 @@ MOE_EN = ["cid", "title", "fname", "lname", "sex", "birthdate", "school_id", "sc
 MOE_TH = ["เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ", "วันเกิด", "รหัสโรงเรียน", "ชื่อโรงเรียน",
           "สังกัด", "จังหวัดโรงเรียน", "ชั้น", "สถานะ"]
 SURVEY_EN = ["survey_id", "survey_date", "org", "pid", "title", "fname", "lname", "sex", "birth_date", "age",
-             "ccaattmm", "hno", "status", "reason", "need", "lat", "lon"]
+             "ccaattmm", "hno", "status", "reason", "need", "lat", "lon", "photo_ref"]
 SURVEY_TH = ["รหัสแบบสำรวจ", "วันที่สำรวจ", "หน่วยงาน", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ",
-             "วันเกิด", "อายุ", "รหัสที่อยู่", "บ้านเลขที่", "ผลการติดตาม", "สาเหตุ", "ความต้องการ", "lat", "lon"]
+             "วันเกิด", "อายุ", "รหัสที่อยู่", "บ้านเลขที่", "ผลการติดตาม", "สาเหตุ", "ความต้องการ", "lat", "lon", "รูปถ่าย"]
 
 
 @dataclass
@@ -206,9 +207,61 @@ def _survey_file(v: pl.DataFrame, rng: np.random.Generator, thai_headers: bool, 
         pl.col("found_status").replace_strict(FOUND_TH) if thai_headers else pl.col("found_status"),
         pl.col("reason").replace_strict(REASON_TH, default=None) if thai_headers else pl.col("reason"),
         pl.col("need").replace_strict(NEED_TH, default=None) if thai_headers else pl.col("need"),
-        pl.col("lat"), pl.col("lon"),
+        pl.col("lat"), pl.col("lon"), pl.col("photo_ref"),
     ]
     return v, v.select(c.alias(name) for c, name in zip(cols, SURVEY_TH if thai_headers else SURVEY_EN))
+
+
+def _person_noise(frame: pl.DataFrame, rng: np.random.Generator, missing: float, mistyped: float, misspelling: float
+                  ) -> pl.DataFrame:
+    """The ID and name slips of an aid or justice export; a child without Thai nationality is mostly written
+    without an ID."""
+    frame = frame.with_columns(pl.col("true_citizen_id").alias("pid"))
+    frame = mistype_ids(frame, rng, "pid", {"substitution": mistyped * 0.7, "transposition": mistyped * 0.3,
+                                            "blank": missing}, flag="id_noise")
+    foreign = pl.lit(pl.Series(rng.random(frame.height) < 0.8)) & (pl.col("nationality") != "099")
+    frame = frame.with_columns(pl.when(foreign).then(None).otherwise(pl.col("pid")).alias("pid"),
+                               pl.when(foreign).then(pl.lit("blank")).otherwise(pl.col("id_noise")).alias("id_noise"))
+    frame = misspell(frame, rng, "first_name", misspelling, flag="first_name_noise")
+    return misspell(frame, rng, "last_name", misspelling, flag="last_name_noise")
+
+
+def _aid_file(paid: pl.DataFrame, rng: np.random.Generator, thai: bool, noise: NoiseConfig, term: Term, prov: str
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    paid = _person_noise(paid, rng, noise.aid_id_missing, noise.aid_id_mistyped, noise.aid_name_misspelling)
+    n = paid.height
+    paid = paid.with_columns(pl.Series("__style", rng.integers(0, 4, n)))
+    d, b = pl.col("paid_date"), pl.col("birth_date")
+    age = term.year_be - pl.col("birth_year_be")
+    cols = [
+        pl.format("A{}{}-{}", pl.lit(prov), pl.lit(str(term).replace("-", "")), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5)),
+        pl.col("pid"), _title(pl.col("sex"), age < 15, pl.lit(thai)), pl.col("first_name"), pl.col("last_name"),
+        aid_justice.be_date(b) if thai else _ce_iso(b),
+        pl.col("programme").replace_strict(aid_justice.PROGRAMME_TH) if thai else pl.col("programme"),
+        aid_justice.amount_text(pl.col("amount_baht"), pl.col("__style")),
+        aid_justice.be_date(d) if thai else _ce_iso(d),
+        pl.col("payer_org"),
+    ]
+    table = paid.select(c.alias(name) for c, name in zip(cols, aid_justice.AID_TH if thai else aid_justice.AID_EN))
+    table = thai_digits(table, rng, [table.columns[7]], 0.1)
+    return paid, table
+
+
+def _justice_file(cases: pl.DataFrame, rng: np.random.Generator, thai: bool, noise: NoiseConfig, prov: str, term: Term
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    cases = _person_noise(cases, rng, noise.justice_id_missing, noise.justice_id_mistyped, noise.justice_name_misspelling)
+    b, a, r = pl.col("birth_date"), pl.col("admitted_date"), pl.col("released_date")
+    age = term.year_be - pl.col("birth_year_be")
+    cols = [
+        pl.format("J{}{}-{}", pl.lit(prov), pl.lit(str(term).replace("-", "")), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(4)),
+        pl.col("pid"), _title(pl.col("sex"), age < 15, pl.lit(thai)), pl.col("first_name"), pl.col("last_name"),
+        pl.when(pl.col("sex") == 1).then(pl.lit("ชาย")).otherwise(pl.lit("หญิง")) if thai else pl.col("sex").cast(pl.String),
+        aid_justice.be_date(b) if thai else _ce_iso(b),
+        pl.col("facility"),
+        aid_justice.be_date(a) if thai else _ce_iso(a),
+        aid_justice.be_date(r) if thai else _ce_iso(r),
+    ]
+    return cases, cases.select(c.alias(name) for c, name in zip(cols, aid_justice.JUSTICE_TH if thai else aid_justice.JUSTICE_EN))
 
 
 def _sibling_ids(recs: pl.DataFrame, people: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:
@@ -359,6 +412,46 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
                 pl.col("citizen_id").alias("true_citizen_id"), "id_noise", "first_name_noise", "last_name_noise",
                 "nickname", "birth_missing", "age_missing", "found_status",
             ))
+
+    aid_truth, justice_truth = [], []
+    status_frame = pl.concat(status_all)
+    for pi, prov in enumerate(cfg.provinces):
+        mine = people.filter(pl.col("province_code") == prov)
+        cases = aid_justice.justice_cases(_rng(cfg.seed, 30, int(prov)), mine, terms, cfg.justice_rate)
+        for ti, term in enumerate(terms):
+            thai = (pi + ti) % 2 == 1
+            if cfg.aid:
+                paid = aid_justice.aid_payments(_rng(cfg.seed, 31, ti, int(prov)), mine, status_frame, term,
+                                                terms[ti - 1] if ti else None)
+                n_strange = int(paid.height * cfg.stranger_rate)
+                paid = pl.concat([paid, aid_justice.strangers(_rng(cfg.seed, 32, ti, int(prov)), n_strange, paid)])
+                paid = _place_rows(paid, _rng(cfg.seed, 33, ti, int(prov)))
+                if paid.height:
+                    noisy, table = _aid_file(paid, _rng(cfg.seed, 34, ti, int(prov)), thai, cfg.noise, term, prov)
+                    form = writer.form("xlsx" if thai else "csv_utf8_comma", table.height)
+                    rel = writer.write(table, inbox / "aid" / prov / str(term), f"aid_{prov}_{term}", form)
+                    aid_truth.append(noisy.select(
+                        pl.lit(rel).alias("source_file"), pl.int_range(1, pl.len() + 1).alias("source_row"),
+                        pl.lit(prov).alias("province_code"), pl.lit(str(term)).alias("term"), "true_citizen_id",
+                        "programme", "amount_baht", "paid_date", "id_noise", "first_name_noise", "last_name_noise"))
+            here = cases.filter(pl.col("folder_term") == str(term))
+            n_strange = int(here.height * cfg.stranger_rate * 5 + 0.5) if here.height else 0
+            here = pl.concat([here, aid_justice.strangers(_rng(cfg.seed, 35, ti, int(prov)), n_strange, here)])
+            if here.height:
+                noisy, table = _justice_file(_place_rows(here, _rng(cfg.seed, 36, ti, int(prov))),
+                                             _rng(cfg.seed, 37, ti, int(prov)), thai, cfg.noise, prov, term)
+                form = "csv_utf8_comma" if thai else "xlsx"
+                rel = writer.write(table, inbox / "justice" / prov / str(term), f"justice_{prov}_{term}", form)
+                justice_truth.append(noisy.select(
+                    pl.lit(rel).alias("source_file"), pl.int_range(1, pl.len() + 1).alias("source_row"),
+                    pl.lit(prov).alias("province_code"), pl.lit(str(term)).alias("term"), "true_citizen_id",
+                    "admitted_date", "released_date", "id_noise", "first_name_noise", "last_name_noise"))
+    aid_schema = {"source_file": pl.String, "source_row": pl.Int64, "province_code": pl.String, "term": pl.String,
+                  "true_citizen_id": pl.String}
+    (pl.concat(aid_truth) if aid_truth else pl.DataFrame(schema=aid_schema)).write_parquet(
+        truth_dir / "aid_records.parquet", statistics=False)
+    (pl.concat(justice_truth) if justice_truth else pl.DataFrame(schema=aid_schema)).write_parquet(
+        truth_dir / "justice_records.parquet", statistics=False)
 
     people.write_parquet(truth_dir / "people.parquet", statistics=False)
     pl.concat(status_all).write_parquet(truth_dir / "status.parquet", statistics=False)

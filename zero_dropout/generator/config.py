@@ -34,6 +34,13 @@ class NoiseConfig:
     survey_nickname: float = 0.05
     survey_birth_date_missing: float = 0.4  # then the age is given (most of the time)
     survey_age_missing: float = 0.2
+    # aid payments and justice records (the fund office and the centre type what they were given)
+    aid_id_missing: float = 0.2  # and most of the time for a child without Thai nationality
+    aid_id_mistyped: float = 0.05
+    aid_name_misspelling: float = 0.06
+    justice_id_missing: float = 0.1
+    justice_id_mistyped: float = 0.03
+    justice_name_misspelling: float = 0.04
     # off at the default noise (the bundled samples stay as they are); on in the other profiles
     moe_sibling_id: float = 0.0  # a sibling's valid ID written instead of the child's
     survey_address_typo: float = 0.0  # one digit of the tambon or moo mistyped
@@ -51,6 +58,9 @@ class GeneratorConfig:
     gcode_fraction: float = 0.015
     other_province_school: float = 0.06
     survey_coverage: float = 0.5  # share of out-of-school children a survey reaches
+    aid: bool = True  # write aid payment exports (inbox/aid/<province>/<term>/)
+    justice_rate: float = 0.015  # share of young people aged 12-19 with a juvenile justice case
+    stranger_rate: float = 0.02  # aid payments and cases of children the registry does not hold
     # "mixed" writes every form the contract names; "csv" / "parquet" write one form
     forms: str = "mixed"
     # largest file written as xlsx in "mixed" mode (Excel holds 1,048,576 rows)
@@ -68,6 +78,8 @@ PROFILES: dict[str, tuple[NoiseConfig, str]] = {
         moe_name_misspelling=0.08, moe_birth_day_month_swap=0.02, moe_birth_be_as_ce=0.01, moe_birth_one_day_off=0.015,
         moe_title_in_name=0.05, thai_digits=0.05, survey_id_missing=0.5, survey_id_mistyped=0.15,
         survey_name_misspelling=0.25, survey_nickname=0.15, survey_birth_date_missing=0.6, survey_age_missing=0.1,
-        moe_sibling_id=0.005, survey_address_typo=0.1), "standard"),
+        moe_sibling_id=0.005, survey_address_typo=0.1, aid_id_missing=0.35, aid_id_mistyped=0.1,
+        aid_name_misspelling=0.15, justice_id_missing=0.2, justice_id_mistyped=0.06, justice_name_misspelling=0.1),
+        "standard"),
     "other_tools": (NoiseConfig(moe_sibling_id=0.003, survey_address_typo=0.05), "other_tools"),
 }

@@ -27,7 +27,7 @@ OTHER_HEADERS = {
                "citizen_id": "เลขบัตรประชาชน", "title": "คำนำหน้าชื่อ", "first_name": "first_name",
                "last_name": "ชื่อสกุล", "sex": "sex", "birth_date": "วันเดือนปีเกิด", "age": "age",
                "address_code": "address_code", "house_no": "house_no", "found_status": "found_status",
-               "reason": "สาเหตุ", "need": "ความต้องการ", "lat": "ละติจูด", "lon": "ลองจิจูด"},
+               "reason": "สาเหตุ", "need": "ความต้องการ", "lat": "ละติจูด", "lon": "ลองจิจูด", "photo_ref": "photo_ref"},
 }
 THAI_MONTHS_SHORT = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
 THAI_MONTHS_LONG = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
