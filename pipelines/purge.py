@@ -13,7 +13,7 @@ from pathlib import Path
 
 from schemas.ingest import IngestCache
 from zero_dropout import inbox as inbox_mod
-from zero_dropout.contract import load_contract
+from zero_dropout.contract import PROVINCE_TERM_SOURCES, load_contract
 from zero_dropout.staging import Staging
 
 
@@ -34,8 +34,9 @@ def purge(inbox: Path, warehouse: Path) -> dict[str, int]:
     staging = Staging(warehouse)
     present = {("registry", f"province={f.province}") for f in files if f.source == "registry"}
     present |= {("moe", f"term={f.term}") for f in files if f.source == "moe"}
-    present |= {("survey", f"province={f.province}/term={f.term}") for f in files if f.source == "survey"}
-    for source, pattern in (("registry", "province=*"), ("moe", "term=*"), ("survey", "province=*/term=*")):
+    present |= {(f.source, f"province={f.province}/term={f.term}") for f in files if f.source in PROVINCE_TERM_SOURCES}
+    for source, pattern in (("registry", "province=*"), ("moe", "term=*"),
+                            *((s, "province=*/term=*") for s in PROVINCE_TERM_SOURCES)):
         for folder in sorted((staging.root / source).glob(pattern)):
             if folder.is_dir() and (source, str(folder.relative_to(staging.root / source))) not in present:
                 shutil.rmtree(folder)

@@ -236,3 +236,15 @@ def test_the_samples_publish_every_new_table_without_identifiers_in_the_analyst_
             "return_payment_summary", "target_group_summary"} <= tables
     assert not {"survey_lat", "survey_lon", "survey_photo_ref"} & columns
     assert small == 0
+
+
+def test_the_samples_report_has_the_target_group_stage_aid_and_visit_sections(sample_warehouse):
+    html = (sample_warehouse / "reports" / "55" / "report_55_2567-1.html").read_text(encoding="utf-8")
+    for heading in ("กลุ่มเป้าหมายที่จังหวัดติดตาม", "ระยะความเสี่ยง ต้นน้ำ กลางน้ำ ปลายน้ำ", "เงินช่วยเหลือที่ถึงตัวเด็ก",
+                    "การเยี่ยมบ้านของทีมภาคสนาม รายอำเภอ", "เด็กปฐมวัย 2-6 ปี", "เงินกลับเข้าเรียน"):
+        assert heading in html, heading
+    # counts only: no citizen ID and no coordinate of a visit in a report that leaves the office
+    import re
+
+    assert not re.search(r"(?<![0-9])[0-9]{13}(?![0-9])", html)
+    assert not re.search(r"(?<![0-9])1[0-9]\.[0-9]{4,}", html)

@@ -304,11 +304,14 @@ ANALYST = {
                "semester": "1 or 2", "start_date": "first day of the term", "end_date": "last day of the term"}),
     "report_counts": (
         "The counts the province report shows, per province and term and breakdown (category by nationality, by "
-        "amphoe, amphoe totals, age band, tambon, age band by sex, survey result, need, reason), counted on every "
+        "amphoe, amphoe totals, age band, tambon, age band by sex, survey result, need, reason, field visits per "
+        "amphoe), counted on every "
         "out-of-school child before the rows above are coarsened; counts under 5 suppressed, and the cells that "
         "would give them away from a total suppressed too.",
         {"breakdown": "which table of the report", "found_status": "latest survey result, or 'not surveyed'",
          "need": "need recorded by the latest survey", "children": "number of children, NULL when suppressed",
+         "visit": "located (the latest visit recorded coordinates) or visited (no coordinates): where field teams "
+                  "went, counted per amphoe, never a point",
          "suppressed": "true when the count is not shown (under 5, or it would give a suppressed one away)"},
     ),
     "row_coarsening": (

@@ -83,7 +83,7 @@ BREAKDOWNS = {
 }
 VISIT_TH = {"located": "เยี่ยมแล้ว มีพิกัด", "visited": "เยี่ยมแล้ว ไม่มีพิกัด"}
 STAGE_TH = {"upstream": "ต้นน้ำ (เรียนอยู่แต่มีความเสี่ยง)", "midstream": "กลางน้ำ (นอกระบบการศึกษา)",
-            "downstream": "ปลายน้ำ (อยู่ในกระบวนการยุติธรรม)", "none": "ไม่อยู่ในระยะใด"}
+            "downstream": "ปลายน้ำ (อยู่ในสถานพินิจฯ)", "none": "ไม่อยู่ในระยะใด"}
 PROGRAMME_TH = {"cct": "ทุนเสมอภาค", "return_to_school": "เงินกลับเข้าเรียน", "provincial_fund": "กองทุนจังหวัด",
                 "scholarship": "ทุนการศึกษา", "other": "อื่นๆ"}
 CHILD_STATUS_TH = {"out_of_school": "ยังอยู่นอกระบบ", "returned": "กลับเข้าเรียนแล้ว", "in_school": "เรียนอยู่",
