@@ -23,6 +23,7 @@ from assets.sources import NOTICE
 from pipelines.definitions import build_definitions
 from assets.partitions import partition_key, term_partitions
 from pipelines.preflight import Plan, check
+from zero_dropout import inbox as inbox_mod
 from zero_dropout import leftovers
 from zero_dropout.errors import masked
 from pipelines.resources import PipelinePaths, PseudonymKey
@@ -141,6 +142,30 @@ def kept_version(staging: Staging, province: str) -> str:
             f"published {current['published_at']})")
 
 
+MAX_WAIT_FACTOR = 10  # a file still changing after ten settle times is left to the next run (ingest_files says so)
+
+
+def wait_for_arriving_files(inbox: Path, progress: Callable[[str], None], sleep=time.sleep) -> None:
+    """Wait, before any work, until no file of the inbox changed within the settle time: a file still being
+    copied is not read half-way. A file that keeps changing is left out (its partition records it as still
+    arriving) once ten settle times have passed."""
+    settle = inbox_mod.settle_seconds()
+    deadline = time.monotonic() + MAX_WAIT_FACTOR * settle
+    told = False
+    while True:
+        waiting = inbox_mod.arriving(inbox)
+        if not waiting or time.monotonic() >= deadline:
+            if waiting:
+                progress(f"{len(waiting)} inbox files are still changing after {MAX_WAIT_FACTOR * settle:.0f} s: "
+                         "they are left for the next run (ingest_files: still arriving)")
+            return
+        if not told:
+            progress(f"waiting for {len(waiting)} inbox files still being copied (read once unchanged for "
+                     f"{settle:.0f} s)")
+            told = True
+        sleep(max(0.2, min(settle - age for _, age in waiting)))
+
+
 def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms: list[str] | None = None,
         pseudonym_key: str | None = None, progress: Callable[[str], None] = print,
         instance: dg.DagsterInstance | None = None, log_level: str = "CRITICAL") -> Plan:
@@ -148,6 +173,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     with every province's last good version and RunFailed lists what failed and what was kept."""
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
     p, key = check(inbox, warehouse, provinces, terms, pseudonym_key)
+    wait_for_arriving_files(inbox, progress)
     removed = leftovers.remove(warehouse)
     if any(removed.values()):
         progress(f"removed what a killed run left: {removed['temporary_files']} temporary files, "

@@ -31,9 +31,13 @@ def _partition(f: inbox_mod.InboxFile):
     return partition_key(f.province, f.term)
 
 
-def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], list[str], dict, int]:
+def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], list[str], dict, int, int]:
     """Run requests for the partitions whose files changed, new terms, and the next cursor."""
-    files = [f for f in inbox_mod.scan(paths.inbox) if f.problem is None]
+    placed = [f for f in inbox_mod.scan(paths.inbox) if f.problem is None]
+    # a file still being copied in is left for a later tick (kept out of the cursor, so it is new then)
+    settle = inbox_mod.settle_seconds()
+    files = [f for f in placed if inbox_mod.arriving_for(f.path, settle) is None]
+    arriving = len(placed) - len(files)
     new_cursor, changed = {}, []
     for f in files:
         stat = f.path.stat()
@@ -54,7 +58,7 @@ def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], 
         requests.append(dg.RunRequest(run_key=f"{source}:{key}:{fingerprint}", job_name=SOURCE_JOB[source],
                                       partition_key=pk, tags={"zero_dropout/trigger": "inbox"}))
     terms = sorted({f.term for f in files if f.term})
-    return requests, terms, new_cursor, len(changed)
+    return requests, terms, new_cursor, len(changed), arriving
 
 
 @dg.sensor(jobs=[registry_job, moe_job, survey_job, aid_job, justice_job], minimum_interval_seconds=60,
@@ -62,12 +66,14 @@ def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], 
            description="Starts runs for the partitions a new or changed inbox file touches; adds new terms.")
 def inbox_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}
-    requests, terms, new_cursor, n_changed = plan_runs(paths, cursor)
+    requests, terms, new_cursor, n_changed, arriving = plan_runs(paths, cursor)
     known = set(context.instance.get_dynamic_partitions(term_partitions.name))
     new_terms = [t for t in terms if t not in known]
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[term_partitions.build_add_request(new_terms)] if new_terms else [],
         cursor=json.dumps(new_cursor),
-        skip_reason=None if requests or new_terms else dg.SkipReason(f"no new file ({len(new_cursor)} known)"),
+        skip_reason=None if requests or new_terms else dg.SkipReason(
+            f"no new file ({len(new_cursor)} known" + (f"; {arriving} still arriving, taken once unchanged for "
+                                                        f"{inbox_mod.settle_seconds():.0f} s)" if arriving else ")")),
     )

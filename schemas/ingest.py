@@ -19,7 +19,7 @@ from schemas import ValidationResult, validate
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.errors import describe
-from zero_dropout.inbox import InboxFile, content_hash
+from zero_dropout.inbox import InboxFile, arriving_for, content_hash, signature, still_arriving
 from zero_dropout.readers import FileRefused, read_table
 from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
 
@@ -145,6 +145,14 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
     """
     contract = contract or load_contract()
     accepted, quarantined, issues, file_rows = [], [], [], []
+    # a file that changed within the settle time may still be being copied: not read now, said so
+    ages = {f.rel: arriving_for(f.path) for f in files}
+    for f in files:
+        if ages[f.rel] is not None:
+            file_rows.append(_file_row(source, f, None, "refused", still_arriving(ages[f.rel]), rows_read=0,
+                                       rows_accepted=0, rows_quarantined=0))
+    files = [f for f in files if ages[f.rel] is None]
+    signatures = {f.rel: signature(f.path) for f in files}  # before the hash: a change after it shows below
     hashes = {f.rel: content_hash(f.path) for f in files}
     first_by_hash: dict[str, str] = {}
     usable = []
@@ -167,14 +175,19 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
         if cached is not None:
             good, bad, issue, meta = cached  # the same outcome as the first time: re-runs leave identical tables
         else:
+            refused = None
             try:
                 good, bad, issue, meta = _read_one(f, source, province, contract)
             except FileRefused as refusal:
-                file_rows.append(_file_row(source, f, digest, "refused", refusal.reason, rows_read=0, rows_accepted=0,
-                                           rows_quarantined=0))
-                return 0
+                refused = refusal.reason
             except Exception as err:  # noqa: BLE001  (any other failure refuses this file, never the run)
-                file_rows.append(_file_row(source, f, digest, "refused", unreadable(err), rows_read=0, rows_accepted=0,
+                refused = unreadable(err)
+            if signature(f.path) != signatures[f.rel]:  # written to while it was read: never taken half-read
+                file_rows.append(_file_row(source, f, None, "refused", still_arriving(changed_while_read=True),
+                                           rows_read=0, rows_accepted=0, rows_quarantined=0))
+                return 0
+            if refused is not None:
+                file_rows.append(_file_row(source, f, digest, "refused", refused, rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
                 return 0
             if cache:

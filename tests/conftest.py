@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,8 @@ def sample_warehouse(tmp_path_factory) -> Path:
     assert lines[-1].startswith("[15/15] report_job")  # the reports come last
     assert any(line.strip().startswith("moe_linkage done in") for line in lines)  # progress per step
     return warehouse
+
+
+# Tests write inbox files and read them at once: no settle time unless a test sets one (the still-arriving
+# tests do). The command line's default is 60 s.
+os.environ.setdefault("ZERO_DROPOUT_SETTLE_SECONDS", "0")

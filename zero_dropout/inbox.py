@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from zero_dropout.contract import PROVINCE_TERM_SOURCES, SOURCES
 from zero_dropout.terms import is_term
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
+# A file still being copied in is not read: it must have stayed unchanged (size and modification time) this long.
+SETTLE_ENV = "ZERO_DROPOUT_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,49 @@ class InboxFile:
     province: str | None
     term: str | None
     problem: str | None = None  # why the file's place in the inbox is wrong
+
+
+def settle_seconds() -> float:
+    """How long a file must stay unchanged before it is read (``ZERO_DROPOUT_SETTLE_SECONDS``, default 60)."""
+    return float(os.environ.get(SETTLE_ENV) or DEFAULT_SETTLE_SECONDS)
+
+
+def arriving_for(path: Path, settle: float | None = None, now: float | None = None) -> float | None:
+    """Seconds since ``path`` last changed when that is under the settle time (it may still be being copied),
+    else None. The bundled samples are part of the installation and never arriving."""
+    from zero_dropout.samples import BUNDLED_INBOX
+
+    settle = settle_seconds() if settle is None else settle
+    if settle <= 0 or Path(path).resolve().is_relative_to(BUNDLED_INBOX.resolve()):
+        return None
+    age = (time.time() if now is None else now) - Path(path).stat().st_mtime
+    return max(age, 0.0) if age < settle else None
+
+
+def signature(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns): what changes while a file is written."""
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def still_arriving(age: float | None = None, settle: float | None = None, *, changed_while_read: bool = False) -> str:
+    """The ``ingest_files`` message of a file not read yet because it may still be being copied."""
+    settle = settle_seconds() if settle is None else settle
+    what = "it changed while it was read" if changed_while_read else f"it changed {age:.0f} s ago"
+    return (f"still arriving: {what}; it is read once it has not changed for {settle:.0f} s (the next run or "
+            "sensor tick takes it)")
+
+
+def arriving(inbox: Path) -> list[tuple[InboxFile, float]]:
+    """Every placed file of the inbox that may still be being copied, with seconds since it changed."""
+    settle = settle_seconds()
+    out = []
+    for f in scan(inbox):
+        if f.problem is None:
+            age = arriving_for(f.path, settle)
+            if age is not None:
+                out.append((f, age))
+    return out
 
 
 def content_hash(path: Path) -> str:
