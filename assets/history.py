@@ -10,7 +10,7 @@ import dagster as dg
 import polars as pl
 
 from assets.linkage import OPTIONAL_STEPS, TERM_ASSETS, TERM_FILES, TERM_STEPS
-from assets.sources import column_schema, md_table
+from assets.sources import NOTICE, column_schema, md_table
 from assets.partitions import by_province, province_partitions
 from assets.resources import PipelinePaths
 from zero_dropout import history, tables, target_groups
@@ -175,5 +175,8 @@ def published_province(context: dg.AssetExecutionContext, paths: PipelinePaths) 
     province = context.partition_key
     terms = paths.staging.terms_of("target", "population", province)
     record = paths.staging.publish(province, context.run.run_id, terms, TERM_FILES)
-    return dg.MaterializeResult(metadata={"version": record["version"], "terms": ", ".join(record["terms"]),
-                                          "published_at": record["published_at"]})
+    meta = {"version": record["version"], "terms": ", ".join(record["terms"]), "published_at": record["published_at"]}
+    if record.get("superseded"):
+        meta[NOTICE] = (f"province {province}: another run published a newer version ({record['version']}) while this "
+                        "one ran; it stays in use")
+    return dg.MaterializeResult(metadata=meta)

@@ -65,6 +65,24 @@ def _progress_logger(progress: Callable[[str], None]) -> dg.LoggerDefinition:
 
 
 @contextlib.contextmanager
+def _file_lock(path: Path, waiting: str | None = None, progress: Callable[[str], None] | None = None):
+    """An exclusive inter-process lock on ``path`` (released when the process dies, whatever kills it); says
+    ``waiting`` once when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting and progress:
+                progress(waiting)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def _instance_lock():
     """One process at a time creates or migrates the instance's storage and registers partitions: runs
     started together on a fresh DAGSTER_HOME would otherwise race on the same SQLite tables."""
@@ -72,13 +90,23 @@ def _instance_lock():
     if not home:
         yield
         return
-    Path(home).mkdir(parents=True, exist_ok=True)
-    with open(Path(home) / ".zero-dropout.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with _file_lock(Path(home) / ".zero-dropout.lock"):
+        yield
+
+
+LOCKS = "locks"  # under the warehouse folder: one lock per province, one for the load
+
+
+@contextlib.contextmanager
+def _province_locks(warehouse: Path, provinces: list[str], progress: Callable[[str], None]):
+    """Runs of the same province on one warehouse take turns (their term steps share working files and step
+    markers); runs of different provinces go on together. Taken in code order, so no two runs wait on each other."""
+    with contextlib.ExitStack() as stack:
+        for prov in sorted(provinces):
+            stack.enter_context(_file_lock(warehouse / LOCKS / f"province={prov}.lock",
+                                           f"waiting for another run of province {prov} on this warehouse to finish",
+                                           progress))
+        yield
 
 
 def _instance() -> dg.DagsterInstance:
@@ -215,23 +243,25 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
         progress(f"[{step}/{total}] {job} {label} done in {time.perf_counter() - started:.1f} s")
         return True
 
-    ready = {prov: execute("registry_job", prov, f"province={prov}") for prov in p.provinces}
-    for term in p.terms:
-        term_ok = execute("moe_job", term, f"term={term}")
+    with _province_locks(warehouse, p.provinces, progress):
+        ready = {prov: execute("registry_job", prov, f"province={prov}") for prov in p.provinces}
+        for term in p.terms:
+            term_ok = execute("moe_job", term, f"term={term}")
+            for prov in p.provinces:
+                if ready[prov] and term_ok:
+                    ready[prov] = execute("province_term_job", partition_key(prov, term), f"province={prov} term={term}")
+                else:
+                    ready[prov] = False
+        kept = []
         for prov in p.provinces:
-            if ready[prov] and term_ok:
-                ready[prov] = execute("province_term_job", partition_key(prov, term), f"province={prov} term={term}")
-            else:
-                ready[prov] = False
-    kept = []
-    for prov in p.provinces:
-        if not (ready[prov] and execute("province_job", prov, f"province={prov}")):
-            kept.append(kept_version(staging, prov))
-    loaded = execute("warehouse_job", None, "")
-    for prov in p.provinces if loaded else []:
-        for term in report_terms[prov]:
-            if staging.current(prov) and term in staging.current(prov)["terms"]:
-                execute("report_job", partition_key(prov, term), f"province={prov} term={term}")
+            if not (ready[prov] and execute("province_job", prov, f"province={prov}")):
+                kept.append(kept_version(staging, prov))
+        with _file_lock(warehouse / LOCKS / "load.lock"):  # one load at a time: the last one sees every version
+            loaded = execute("warehouse_job", None, "")
+        for prov in p.provinces if loaded else []:
+            for term in report_terms[prov]:
+                if staging.current(prov) and term in staging.current(prov)["terms"]:
+                    execute("report_job", partition_key(prov, term), f"province={prov} term={term}")
     for line in kept:
         progress(line)
     if failures:

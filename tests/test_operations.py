@@ -215,3 +215,29 @@ def test_a_term_step_killed_half_way_stops_the_province_until_it_runs_again(tmp_
     assert _province_rows(warehouse, "40") == good
     run(samples / "inbox", warehouse, provinces=["40"], terms=["2566-2"], **args)  # the term runs again: whole
     assert _province_rows(warehouse, "40") == good
+
+
+def test_runs_of_the_same_province_at_once_take_turns_and_equal_a_serial_run(tmp_path):
+    # the schedule, an officer and a manual run overlap: two runs of 55, one of 40 and one of both, one warehouse
+    from zero_dropout.generator import GeneratorConfig, generate
+    from zero_dropout.terms import Term
+
+    generate(GeneratorConfig(("40", "55"), (Term.parse("2566-2"), Term.parse("2567-1")), 300, seed=4, forms="csv"),
+             tmp_path / "g")
+    inbox = tmp_path / "g" / "inbox"
+    (tmp_path / "home").mkdir()
+    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "k", "DAGSTER_DISABLE_TELEMETRY": "1",
+           "DAGSTER_HOME": str(tmp_path / "home")}
+    warehouse = tmp_path / "w"
+    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
+    which = [["--province", "55"], ["--province", "55"], ["--province", "40"], []]
+    procs = [subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for args in which]
+    outcomes = [(p.wait(timeout=900), p.stdout.read(), p.stderr.read()) for p in procs]
+    assert [code for code, _, _ in outcomes] == [0] * len(which), [err[-500:] for code, _, err in outcomes if code]
+    assert any("waiting for another run of province 55" in out for _, out, _ in outcomes)
+    serial = tmp_path / "serial"
+    run(inbox, serial, pseudonym_key="k", progress=lambda _: None)
+    assert _all_tables(warehouse) == _all_tables(serial)
+    drafts = list((warehouse / "staging" / "drafts").glob("province=*/*"))
+    assert drafts == []  # every run's draft published or superseded, none left half-written

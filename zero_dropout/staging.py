@@ -29,6 +29,7 @@ from zero_dropout.tables import PUBLICATION_STATUS
 
 PUBLISHED, DRAFTS = "published", "drafts"
 KEEP_VERSIONS = 2  # the version in use and the one before it (a load that started earlier may still read it)
+KEEP_RECENT_SECONDS = 600  # and any version published in the last 10 minutes (concurrent runs' loads may read it)
 
 # where each province-term source's accepted rows are staged: (dataset, name)
 SOURCE_RECORDS = {"survey": ("survey", "responses"), "aid": ("aid", "payments"), "justice": ("justice", "records")}
@@ -107,16 +108,19 @@ class Staging:
         draft.mkdir(parents=True, exist_ok=True)
         _write_json(draft / "COMPLETE", {"run_id": run_id, "completed_at": _now()})
 
-    def _draft_to_publish(self, province: str, run_id: str) -> Path:
-        """The run's own complete draft; else (the history ran in an earlier run) the newest complete one."""
+    def _draft_to_publish(self, province: str, run_id: str) -> Path | None:
+        """The run's own complete draft; else (the history ran in an earlier run) the newest complete one; None
+        when a concurrent run already published a newer version and removed this one as superseded."""
         base = self._province_dir(DRAFTS, province)
         own = base / run_id
         if (own / "COMPLETE").exists():
             return own
         done = sorted((p for p in base.glob("*") if (p / "COMPLETE").exists()), key=lambda p: (p / "COMPLETE").stat().st_mtime)
-        if not done:
-            raise FileNotFoundError(f"province {province}: no complete history draft to publish (run the province history first)")
-        return done[-1]
+        if done:
+            return done[-1]
+        if self.current(province):
+            return None
+        raise FileNotFoundError(f"province {province}: no complete history draft to publish (run the province history first)")
 
     def draft_runs(self, province: str | None = None) -> list[tuple[str, str]]:
         """(province, run id) of every draft not published (a failed, refused or killed attempt)."""
@@ -143,6 +147,8 @@ class Staging:
         run's draft, hard-linked (copied where links are not possible); then CURRENT switches to it."""
         draft = self._draft_to_publish(province, run_id)
         base = self._province_dir(PUBLISHED, province)
+        if draft is None:  # a concurrent run of the province published a newer version meanwhile: it stays
+            return {**self.current(province), "superseded": True}
         version = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"
         building = base / f".{version}.{os.getpid()}.building"
         shutil.rmtree(building, ignore_errors=True)
@@ -152,19 +158,23 @@ class Staging:
                 if src.exists():
                     _link(src, building / f"term={term}" / dataset / f"{name}.parquet")
         base.mkdir(parents=True, exist_ok=True)
+        completed = (draft / "COMPLETE").stat().st_mtime
         for src in draft.rglob("*.parquet"):
             _link(src, building / src.relative_to(draft))
         os.replace(building, base / version)
         record = {"version": version, "run_id": run_id, "terms": sorted(terms), "published_at": _now()}
         _write_json(base / "CURRENT", record)
         (base / "REFUSED").unlink(missing_ok=True)
-        started = draft.stat().st_mtime
-        for other in list(draft.parent.iterdir()):  # this run's draft, and drafts that attempts before it left
-            if other == draft or other.stat().st_mtime <= started:
+        # this draft, and complete drafts it supersedes; a draft still being written (another run of the
+        # province, now) is never touched, and one a killed run left is removed at the next start (leftovers)
+        for other in list(draft.parent.iterdir()):
+            if other == draft or ((other / "COMPLETE").exists() and (other / "COMPLETE").stat().st_mtime <= completed):
                 shutil.rmtree(other, ignore_errors=True)
         versions = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+        now = dt.datetime.now().timestamp()
         for old in versions[:-KEEP_VERSIONS]:
-            shutil.rmtree(old, ignore_errors=True)
+            if now - old.stat().st_mtime > KEEP_RECENT_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
         return record
 
     def published_files(self, dataset: str, name: str) -> list[Path]:
