@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -230,13 +231,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")  # no usage reports leave a provincial office
     privacy.owner_only()  # what the commands write holds personal data
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, ["zero-dropout", args.command, getattr(args, "review_command", None)]))
+    signal.signal(signal.SIGTERM, _stop)  # a service manager's stop: end as Ctrl-C does, in one line
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{name}: stopped before it finished; every province keeps the version published before "
+              "(the next run removes what this one left)", file=sys.stderr)
+        return 130
     except UsageError as err:
         if args.debug:
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import threading
 import logging
 import re
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 import dagster as dg
+from dagster._utils import interrupts as _dagster_interrupts  # see _StickyInterrupt
 
 from assets.sources import NOTICE
 from pipelines.definitions import build_definitions
@@ -170,6 +172,20 @@ def kept_version(staging: Staging, province: str) -> str:
             f"published {current['published_at']})")
 
 
+class _StickyInterrupt(dict):
+    """Dagster defers SIGINT/SIGTERM while it executes a job and forgets them when the job ends (in process, no
+    step checks them): remember one here, so that the runner stops between jobs."""
+
+    def __setitem__(self, key, value):
+        if key == "received" and value:
+            STOP.set()
+        super().__setitem__(key, value)
+
+
+STOP = threading.Event()
+_dagster_interrupts._received_interrupt = _StickyInterrupt(_dagster_interrupts._received_interrupt)
+
+
 MAX_WAIT_FACTOR = 10  # a file still changing after ten settle times is left to the next run (ingest_files says so)
 
 
@@ -223,6 +239,8 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
 
     def execute(job: str, key=None, label: str = "") -> bool:
         nonlocal step
+        if STOP.is_set():  # SIGTERM or Ctrl-C during the last job: stop between jobs, every step whole
+            raise KeyboardInterrupt
         step += 1
         started = time.perf_counter()
         progress(f"[{step}/{total}] {job} {label}".rstrip() + " ...")

@@ -84,7 +84,13 @@ class IngestCache:
         meta = self.root / f"{key}.json"
         if not meta.exists():
             return None
-        return (*(pl.read_parquet(self.root / f"{key}.{part}.parquet") for part in self.PARTS), json.loads(meta.read_text()))
+        try:
+            return (*(pl.read_parquet(self.root / f"{key}.{part}.parquet") for part in self.PARTS),
+                    json.loads(meta.read_text()))
+        except Exception:  # noqa: BLE001  (a damaged entry, e.g. a disk that filled: read the file again)
+            for part in self.root.glob(f"{key}.*"):
+                part.unlink(missing_ok=True)
+            return None
 
     def save(self, key: str, accepted: pl.DataFrame, quarantine: pl.DataFrame, issues: pl.DataFrame, meta: dict) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
