@@ -5,21 +5,17 @@ import dagster as dg
 from assets.history import HISTORY_ASSETS
 from assets.linkage import TERM_ASSETS
 
-registry_job = dg.define_asset_job(
-    "registry_job", selection=dg.AssetSelection.assets("registry_people"),
-    description="Read and validate a province's civil registry extract.")
-moe_job = dg.define_asset_job(
-    "moe_job", selection=dg.AssetSelection.assets("moe_students"),
-    description="Read and validate every MOE export of a term into the national student index.")
-survey_job = dg.define_asset_job(
-    "survey_job", selection=dg.AssetSelection.assets("survey_responses"),
-    description="Read and validate a province's field survey exports of a term.")
-aid_job = dg.define_asset_job(
-    "aid_job", selection=dg.AssetSelection.assets("aid_payments"),
-    description="Read and validate a province's aid payment exports of a term.")
-justice_job = dg.define_asset_job(
-    "justice_job", selection=dg.AssetSelection.assets("justice_records"),
-    description="Read and validate a province's juvenile justice exports of a term.")
+# one ingest job per source: what the inbox sensor starts for the partitions a dropped file touches
+SOURCE_JOBS = {
+    source: dg.define_asset_job(f"{source}_job", selection=dg.AssetSelection.assets(asset), description=text)
+    for source, asset, text in (
+        ("registry", "registry_people", "Read and validate a province's civil registry extract."),
+        ("moe", "moe_students", "Read and validate every MOE export of a term into the national student index."),
+        ("survey", "survey_responses", "Read and validate a province's field survey exports of a term."),
+        ("aid", "aid_payments", "Read and validate a province's aid payment exports of a term."),
+        ("justice", "justice_records", "Read and validate a province's juvenile justice exports of a term."),
+    )
+}
 province_term_job = dg.define_asset_job(
     "province_term_job",
     selection=dg.AssetSelection.assets("survey_responses", "aid_payments", "justice_records", *TERM_ASSETS),
@@ -38,4 +34,4 @@ report_job = dg.define_asset_job(
     "report_job", selection=dg.AssetSelection.assets("province_report"),
     description="Write the province report of one province and term from analyst.duckdb.")
 
-ALL_JOBS = [registry_job, moe_job, survey_job, aid_job, justice_job, province_term_job, province_job, warehouse_job, report_job]
+ALL_JOBS = [*SOURCE_JOBS.values(), province_term_job, province_job, warehouse_job, report_job]

@@ -14,13 +14,12 @@ import json
 
 import dagster as dg
 
-from pipelines.jobs import aid_job, justice_job, moe_job, registry_job, survey_job
+from pipelines.jobs import SOURCE_JOBS
 from assets.partitions import partition_key, term_partitions
 from pipelines.resources import PipelinePaths
 from zero_dropout import inbox as inbox_mod
 
-SOURCE_JOB = {"registry": "registry_job", "moe": "moe_job", "survey": "survey_job", "aid": "aid_job",
-              "justice": "justice_job"}
+SOURCE_JOB = {source: job.name for source, job in SOURCE_JOBS.items()}
 
 
 def _partition(f: inbox_mod.InboxFile):
@@ -61,7 +60,7 @@ def plan_runs(paths: PipelinePaths, cursor: dict) -> tuple[list[dg.RunRequest], 
     return requests, terms, new_cursor, len(changed), arriving
 
 
-@dg.sensor(jobs=[registry_job, moe_job, survey_job, aid_job, justice_job], minimum_interval_seconds=60,
+@dg.sensor(jobs=list(SOURCE_JOBS.values()), minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts runs for the partitions a new or changed inbox file touches; adds new terms.")
 def inbox_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths) -> dg.SensorResult:

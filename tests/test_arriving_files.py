@@ -25,6 +25,14 @@ def _age(path, seconds: float) -> None:
     os.utime(path, (then, then))
 
 
+def _settled_copy(samples, tmp_path):
+    """The samples' inbox, copied an hour ago."""
+    shutil.copytree(samples / "inbox", tmp_path / "inbox")
+    for path in (tmp_path / "inbox").rglob("*"):
+        if path.is_file():
+            _age(path, 3600)
+
+
 def test_a_half_copied_file_is_not_ingested_until_it_settles(tmp_path, samples, monkeypatch):
     monkeypatch.setenv(inbox.SETTLE_ENV, "30")
     whole = (samples / "inbox" / SURVEY).read_bytes()
@@ -67,10 +75,7 @@ def test_a_file_written_to_while_it_is_read_is_not_taken_or_cached(tmp_path, sam
 
 def test_the_sensor_takes_a_file_once_it_has_settled(tmp_path, samples, monkeypatch):
     monkeypatch.setenv(inbox.SETTLE_ENV, "30")
-    shutil.copytree(samples / "inbox", tmp_path / "inbox")
-    for path in (tmp_path / "inbox").rglob("*"):
-        if path.is_file():
-            _age(path, 3600)
+    _settled_copy(samples, tmp_path)
     paths = PipelinePaths(inbox_dir=str(tmp_path / "inbox"), warehouse_dir=str(tmp_path / "w"))
     _, _, cursor, _, arriving = plan_runs(paths, {})
     assert arriving == 0
@@ -86,10 +91,7 @@ def test_the_sensor_takes_a_file_once_it_has_settled(tmp_path, samples, monkeypa
 
 def test_a_run_waits_for_files_still_being_copied(tmp_path, samples, monkeypatch):
     monkeypatch.setenv(inbox.SETTLE_ENV, "1.5")
-    shutil.copytree(samples / "inbox", tmp_path / "inbox")
-    for path in (tmp_path / "inbox").rglob("*"):
-        if path.is_file():
-            _age(path, 3600)
+    _settled_copy(samples, tmp_path)
     fresh = tmp_path / "inbox" / SURVEY
     fresh.touch()
     lines: list[str] = []
