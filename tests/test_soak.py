@@ -14,7 +14,7 @@ def test_a_short_soak_loses_nothing_and_differs_in_nothing(tmp_path):
     spec = importlib.util.spec_from_file_location("soak", zero_dropout.PROJECT_ROOT / "benchmarks" / "soak.py")
     soak = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(soak)
-    summary = soak.main(["--minutes", "1", "--max-rounds", "1", "--window", "20", "--children", "40", "--terms", "1",
+    summary = soak.main(["--minutes", "1", "--max-rounds", "1", "--window", "12", "--children", "40", "--terms", "1",
                          "--seed", "5", "--out", str(tmp_path / "soak")])
     assert summary["rounds"] >= 1 and summary["faults_injected"] >= 5
     assert summary["rows_lost"] == 0 and summary["tables_differed"] == 0
