@@ -57,7 +57,7 @@ def test_the_default_file_and_the_age_rule():
 def harsh_world(tmp_path_factory):
     """Rayong (groups configured) and Khon Kaen, 2 terms, harsh noise written the way other tools write files."""
     from pipelines.runner import run
-    from zero_dropout.generator import PROFILES, GeneratorConfig, NoiseConfig, generate
+    from zero_dropout.generator import PROFILES, GeneratorConfig, generate
 
     root = tmp_path_factory.mktemp("harsh14")
     noise, _ = PROFILES["harsh"]

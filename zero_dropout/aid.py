@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from zero_dropout.disclosure import SUPPRESS_UNDER, secondary
+from zero_dropout.disclosure import SUPPRESS_UNDER, hidden, secondary
 from zero_dropout.tables import AID_BY_CHILD
 
 CHILD_STATUSES = ("out_of_school", "returned", "in_school", "not_in_target", "not_linked")
@@ -79,13 +79,12 @@ def summaries(payments: pl.DataFrame, children: pl.DataFrame, status: pl.DataFra
         pl.lit(province).alias("province_code"),
         pl.col("children_returned").fill_null(0), pl.col("returned_with_return_payment").fill_null(0),
         pl.col("return_payment_baht").fill_null(0.0))
-    small = lambda c: pl.when((pl.col(c) > 0) & (pl.col(c) < SUPPRESS_UNDER)).then(None).otherwise(pl.col(c))  # noqa: E731
-    hidden = (pl.col("returned_with_return_payment") > 0) & (pl.col("returned_with_return_payment") < SUPPRESS_UNDER)
+    few_returned, few_paid = hidden(pl.col("children_returned")), hidden(pl.col("returned_with_return_payment"))
     per_term = per_term.with_columns(
-        small("children_returned").alias("children_returned"),
-        small("returned_with_return_payment").alias("returned_with_return_payment"),
-        pl.when(hidden).then(None).otherwise(pl.col("return_payment_baht")).alias("return_payment_baht"),
-        (((pl.col("children_returned") > 0) & (pl.col("children_returned") < SUPPRESS_UNDER)) | hidden).alias("suppressed"),
+        pl.when(few_returned).then(None).otherwise(pl.col("children_returned")).alias("children_returned"),
+        pl.when(few_paid).then(None).otherwise(pl.col("returned_with_return_payment")).alias("returned_with_return_payment"),
+        pl.when(few_paid).then(None).otherwise(pl.col("return_payment_baht")).alias("return_payment_baht"),
+        (few_returned | few_paid).alias("suppressed"),
     ).select("province_code", "term", "children_returned", "returned_with_return_payment", "return_payment_baht",
              "suppressed").sort("term")
     return {"aid_summary": aid_summary, "return_payment_summary": per_term}

@@ -18,6 +18,11 @@ def suppress(n: int | None) -> int | None:
     return None if n is None or n < SUPPRESS_UNDER else int(n)
 
 
+def hidden(count: pl.Expr) -> pl.Expr:
+    """True where a count may not be shown: 1 to 4 (zero stays, no one to protect)."""
+    return (count > 0) & (count < SUPPRESS_UNDER)
+
+
 def counted(frame: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
     """Rows of ``frame`` counted by ``dims``; counts under 5 become NULL with ``suppressed`` true."""
     n = pl.len().cast(pl.Int64)
