@@ -3,6 +3,7 @@ queue. What a term reads of other terms is the province history (assets/history.
 
 
 import time
+from collections import Counter
 
 import dagster as dg
 import polars as pl
@@ -11,7 +12,7 @@ from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link
-from assets.partitions import by_province, by_term, province_term, province_term_partitions
+from assets.partitions import ONE_RUN, by_province, by_term, each_partition, province_term, province_term_partitions, ranged_asset
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
@@ -29,29 +30,33 @@ def _scan_or_empty(paths: PipelinePaths, dataset: str, name: str, province=None,
     return lf if lf.collect_schema().len() else None
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+@ranged_asset(partitions_def=province_term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
           deps=[dg.AssetDep("registry_people", partition_mapping=by_province)])
-def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths):
     """Registry people of the term's cohort (birth year Y-17..Y-3) with status 0 or 8; others counted by reason."""
-    province, term = province_term(context)
-    paths.staging.step_started("target_population", province, term)
-    people = paths.staging.scan("registry", "people", province)
-    cohort = population.cohort(people, Term.parse(term)).collect()
-    groups = target_groups.groups_of(province, inbox=paths.inbox)
-    group_rows = population.group_cohorts(people, Term.parse(term), groups).collect()
-    paths.staging.write(cohort, "target", "population", province, term)
-    paths.staging.write(group_rows, "target", "groups", province, term)
-    paths.staging.step_done("target_population", province, term)
-    excluded = cohort.filter(~pl.col("in_target")).group_by("excluded_reason").len().sort("excluded_reason")
-    return dg.MaterializeResult(metadata={
-        "cohort_people": cohort.height,
-        "target_population": int(cohort["in_target"].sum()),
-        "central_register": int(cohort["central_register"].sum()),
-        "excluded_by_status": md_table(excluded.rename({"len": "people"})),
-        "dagster/row_count": int(cohort["in_target"].sum()),
-        "target_groups": md_table(group_rows.filter("in_target").group_by("target_group").len().sort("target_group")
-                                  .rename({"len": "people"}), "the default cohort only"),
-    })
+
+    def one(key):
+        province, term = province_term(key)
+        paths.staging.step_started("target_population", province, term)
+        people = paths.staging.scan("registry", "people", province)
+        cohort = population.cohort(people, Term.parse(term)).collect()
+        groups = target_groups.groups_of(province, inbox=paths.inbox)
+        group_rows = population.group_cohorts(people, Term.parse(term), groups).collect()
+        paths.staging.write(cohort, "target", "population", province, term)
+        paths.staging.write(group_rows, "target", "groups", province, term)
+        paths.staging.step_done("target_population", province, term)
+        excluded = cohort.filter(~pl.col("in_target")).group_by("excluded_reason").len().sort("excluded_reason")
+        yield dg.MaterializeResult(metadata={
+            "cohort_people": cohort.height,
+            "target_population": int(cohort["in_target"].sum()),
+            "central_register": int(cohort["central_register"].sum()),
+            "excluded_by_status": md_table(excluded.rename({"len": "people"})),
+            "dagster/row_count": int(cohort["in_target"].sum()),
+            "target_groups": md_table(group_rows.filter("in_target").group_by("target_group").len().sort("target_group")
+                                      .rename({"len": "people"}), "the default cohort only"),
+        })
+
+    yield from each_partition(context, one)
 
 
 def _link_metadata(result, target_linked: int, n_target: int, started: float) -> dict:
@@ -106,26 +111,38 @@ def _review_metadata(review: pl.DataFrame) -> dict:
            dg.AssetSpec("moe_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
                         deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
                               dg.AssetDep("moe_students", partition_mapping=by_term)],
-                        description="Doubtful MOE record - person pairs for a data officer to accept or reject.")])
+                        description="Doubtful MOE record - person pairs for a data officer to accept or reject.")],
+    backfill_policy=ONE_RUN)
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
-    province, term = province_term(context)
-    paths.staging.step_started("moe_linkage", province, term)
-    started = time.perf_counter()
-    people = paths.staging.scan("registry", "people", province)
-    students = paths.staging.scan("moe", "students", term=term)
-    result = link(people, students, source="moe", term=Term.parse(term), decisions=decisions.load(paths.warehouse))
-    links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
-    target = paths.staging.scan("target", "population", province, term)
-    n_target, linked = history.target_linked(target, links.lazy())
-    paths.staging.write(links, "links", "moe_links", province, term)
-    paths.staging.write(result.review.with_columns(_partition_columns(province, term)), "links", "moe_review", province, term)
-    paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "moe_model", province, term)
-    meta = _link_metadata(result, linked, n_target, started)
-    meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
-    meta["dagster/column_schema"] = column_schema(MOE_LINKS_STAGED)
-    paths.staging.step_done("moe_linkage", province, term)
-    yield dg.MaterializeResult(asset_key="moe_links", metadata=meta)
-    yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
+    national: dict[str, tuple] = {}  # the term's national index, read once for every province of the run
+
+    def one(key):
+        province, term = province_term(key)
+        paths.staging.step_started("moe_linkage", province, term)
+        started = time.perf_counter()
+        people = paths.staging.scan("registry", "people", province)
+        if term not in national:  # one province streams the file; many share one read of it and its common work
+            national.clear()
+            scan = paths.staging.scan("moe", "students", term=term)
+            national[term] = (scan.collect().lazy(), {}) if provinces_of[term] > 1 else (scan, None)
+        students, shared = national[term]
+        result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared)
+        links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
+        target = paths.staging.scan("target", "population", province, term)
+        n_target, linked = history.target_linked(target, links.lazy())
+        paths.staging.write(links, "links", "moe_links", province, term)
+        paths.staging.write(result.review.with_columns(_partition_columns(province, term)), "links", "moe_review", province, term)
+        paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links", "moe_model", province, term)
+        meta = _link_metadata(result, linked, n_target, started)
+        meta["other_province_school_links"] = links.filter(pl.col("school_province") != province).height
+        meta["dagster/column_schema"] = column_schema(MOE_LINKS_STAGED)
+        paths.staging.step_done("moe_linkage", province, term)
+        yield dg.MaterializeResult(asset_key="moe_links", metadata=meta)
+        yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
+
+    decided = decisions.load(paths.warehouse)
+    provinces_of = Counter(province_term(key)[1] for key in context.partition_keys)
+    yield from each_partition(context, one)
 
 
 # what a published link of each province-term source carries of its record (matching/detail.py), and its table
@@ -157,34 +174,40 @@ def _record_linkage(source: str) -> dg.AssetsDefinition:
                             deps=[dg.AssetDep("registry_people", partition_mapping=by_province), ingest_asset]),
                dg.AssetSpec(f"{source}_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
                             deps=[dg.AssetDep("registry_people", partition_mapping=by_province), ingest_asset],
-                            description=f"Doubtful {source} {word} - person pairs for a data officer to accept or reject.")])
+                            description=f"Doubtful {source} {word} - person pairs for a data officer to accept or reject.")],
+        backfill_policy=ONE_RUN)
     def _link(context: dg.AssetExecutionContext, paths: PipelinePaths):
-        province, term = province_term(context)
-        paths.staging.step_started(step, province, term)
-        started = time.perf_counter()
-        records = _scan_or_empty(paths, dataset, name, province, term)
-        key = standardize.FILE_KEYS[source]
-        if records is None or key not in records.collect_schema().names():
-            links, review = table.empty(), tables.REVIEW_QUEUE.empty()
-            meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
-            paths.staging.path("links", f"{source}_model", province, term).unlink(missing_ok=True)
-        else:
-            people = paths.staging.scan("registry", "people", province)
-            result = link(people, records, source=source, term=Term.parse(term), decisions=decisions.load(paths.warehouse))
-            links, review = carry(result.links, records), result.review
-            paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links",
-                                f"{source}_model", province, term)
-            n = records.select(pl.len()).collect().item()
-            linked = links.filter(pl.col("citizen_id").is_not_null())
-            meta = _link_metadata(result, linked["citizen_id"].n_unique(), n, started)
-            meta.pop("target_link_rate")
-            meta[f"{source}_link_rate"] = round(linked.height / n, 4) if n else 0.0
-        paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", f"{source}_links", province, term)
-        paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", f"{source}_review", province, term)
-        meta["dagster/column_schema"] = column_schema(table.extended(f"{source}_links", tables.PARTITION))
-        paths.staging.step_done(step, province, term)
-        yield dg.MaterializeResult(asset_key=f"{source}_links", metadata=meta)
-        yield dg.MaterializeResult(asset_key=f"{source}_review_queue", metadata=_review_metadata(review))
+        decided = decisions.load(paths.warehouse)
+
+        def one(key):
+            province, term = province_term(key)
+            paths.staging.step_started(step, province, term)
+            started = time.perf_counter()
+            records = _scan_or_empty(paths, dataset, name, province, term)
+            file_key = standardize.FILE_KEYS[source]
+            if records is None or file_key not in records.collect_schema().names():
+                links, review = table.empty(), tables.REVIEW_QUEUE.empty()
+                meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
+                paths.staging.path("links", f"{source}_model", province, term).unlink(missing_ok=True)
+            else:
+                people = paths.staging.scan("registry", "people", province)
+                result = link(people, records, source=source, term=Term.parse(term), decisions=decided)
+                links, review = carry(result.links, records), result.review
+                paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links",
+                                    f"{source}_model", province, term)
+                n = records.select(pl.len()).collect().item()
+                linked = links.filter(pl.col("citizen_id").is_not_null())
+                meta = _link_metadata(result, linked["citizen_id"].n_unique(), n, started)
+                meta.pop("target_link_rate")
+                meta[f"{source}_link_rate"] = round(linked.height / n, 4) if n else 0.0
+            paths.staging.write(links.with_columns(_partition_columns(province, term)), "links", f"{source}_links", province, term)
+            paths.staging.write(review.with_columns(_partition_columns(province, term)), "links", f"{source}_review", province, term)
+            meta["dagster/column_schema"] = column_schema(table.extended(f"{source}_links", tables.PARTITION))
+            paths.staging.step_done(step, province, term)
+            yield dg.MaterializeResult(asset_key=f"{source}_links", metadata=meta)
+            yield dg.MaterializeResult(asset_key=f"{source}_review_queue", metadata=_review_metadata(review))
+
+        yield from each_partition(context, one)
 
     return _link
 

@@ -1,6 +1,16 @@
-"""Partitions: province (DOPA code) x term (Buddhist-era academic term, added as the inbox gets them)."""
+"""Partitions: province (DOPA code) x term (Buddhist-era academic term, added as the inbox gets them).
 
+Every partitioned asset takes a whole key range in one run (``BackfillPolicy.single_run``): a backfill of 76
+provinces is one run per job, not 76, and work that is the same for every province of a term (reading the
+term's national MOE index) is done once. ``each_partition`` runs an asset's body once per partition of the
+run and reports each partition's metadata on its own materialization.
+"""
+
+from __future__ import annotations
+
+import time
 import warnings
+from typing import Callable, Iterable, Iterator
 
 import dagster as dg
 
@@ -9,6 +19,7 @@ from zero_dropout import areas
 province_partitions = dg.StaticPartitionsDefinition(sorted(areas.province_codes()))
 term_partitions = dg.DynamicPartitionsDefinition(name="term")
 province_term_partitions = dg.MultiPartitionsDefinition({"province": province_partitions, "term": term_partitions})
+ONE_RUN = dg.BackfillPolicy.single_run()  # a backfill of many partitions is one run per job
 
 with warnings.catch_warnings():  # the mapping is marked beta; it is the documented way to map one dimension
     warnings.simplefilter("ignore", dg.BetaWarning)
@@ -16,10 +27,62 @@ with warnings.catch_warnings():  # the mapping is marked beta; it is the documen
     by_term = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="term")
 
 
-def province_term(context: dg.AssetExecutionContext) -> tuple[str, str]:
-    dims = context.partition_key.keys_by_dimension
+
+def ranged_asset(**kwargs):
+    """``dg.asset`` that takes a whole key range in one run (the parameter is marked beta in Dagster 1.13)."""
+    def decorate(fn):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            return dg.asset(backfill_policy=ONE_RUN, **kwargs)(fn)
+
+    return decorate
+
+
+PROGRESS = "partition progress"  # a log line the runner turns into its progress bar: counts and keys only
+
+
+def province_term(key: str | dg.MultiPartitionKey) -> tuple[str, str]:
+    dims = key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(zip(("province", "term"), key.split("|")))
     return dims["province"], dims["term"]
 
 
 def partition_key(province: str, term: str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"province": province, "term": term})
+
+
+Result = dg.MaterializeResult | dg.AssetCheckResult
+
+
+def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iterable[Result]]) -> Iterator[Result]:
+    """Run ``body(partition_key)`` for every partition of the run, in key order. What each yields is reported on
+    that partition's materialization; each check is one evaluation for the run (passed when it passed for every
+    partition; with many partitions its metadata names the failing ones). Results come out per asset in the order
+    the body first yielded them, as a multi-asset needs."""
+    keys = list(context.partition_keys)
+    single = len(keys) == 1
+    order: dict[dg.AssetKey, None] = {}
+    checks: dict[tuple[dg.AssetKey | None, str | None], list[tuple[str, dg.AssetCheckResult]]] = {}
+    started = time.perf_counter()
+    for i, key in enumerate(keys, 1):
+        for event in body(key):
+            if isinstance(event, dg.AssetCheckResult):
+                checks.setdefault((event.asset_key, event.check_name), []).append((key, event))
+                continue
+            asset = event.asset_key or context.assets_def.key
+            context.add_asset_metadata(dict(event.metadata or {}), asset_key=asset, partition_key=None if single else key)
+            order.setdefault(asset)
+            for check in event.check_results or []:
+                checks.setdefault((check.asset_key or asset, check.check_name), []).append((key, check))
+        if not single:
+            elapsed = time.perf_counter() - started
+            context.log.info(f"{PROGRESS} {i}/{len(keys)} {elapsed:.2f}")
+    for asset in order:
+        yield dg.MaterializeResult(asset_key=asset)
+    for (asset, name), results in checks.items():
+        if single:
+            yield results[0][1]
+            continue
+        failing = [str(key) for key, r in results if not r.passed]
+        yield dg.AssetCheckResult(asset_key=asset, check_name=name, passed=not failing,
+                                  metadata={"partitions_checked": len(results),
+                                            "partitions_failing": ", ".join(failing) or "none"})

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.partitions import by_province, province_term, province_term_partitions
+from assets.partitions import by_province, each_partition, province_term, province_term_partitions, ranged_asset
 from assets.resources import PipelinePaths
 from zero_dropout import report
 from zero_dropout.terms import Term
@@ -16,18 +16,22 @@ AFTER_LOAD = (
 )
 
 
-@dg.asset(partitions_def=province_term_partitions, group_name="reports", kinds={"html"},
+@ranged_asset(partitions_def=province_term_partitions, group_name="reports", kinds={"html"},
           deps=[dg.AssetDep("published_province", partition_mapping=by_province), "analyst_warehouse"], automation_condition=AFTER_LOAD)
-def province_report(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def province_report(context: dg.AssetExecutionContext, paths: PipelinePaths):
     """The province report: one self-contained HTML file (no network, Thai text, inline SVG charts),
     from analyst.duckdb only; counts under 5 suppressed."""
-    province, term = province_term(context)
-    data = report.load(paths.warehouse / "analyst.duckdb", province, Term.parse(term))
-    path = report.write_report(paths.warehouse, province, term, data=data)
-    return dg.MaterializeResult(metadata={
-        "report": dg.MetadataValue.url(path.as_uri()),
-        "path": dg.MetadataValue.path(str(path)),
-        "size_kb": round(path.stat().st_size / 1024, 1),
-        "target_population": int(data.totals["target_population"]),
-        "out_of_school": int(data.totals["out_of_school"]),
-    })
+
+    def one(key):
+        province, term = province_term(key)
+        data = report.load(paths.warehouse / "analyst.duckdb", province, Term.parse(term))
+        path = report.write_report(paths.warehouse, province, term, data=data)
+        yield dg.MaterializeResult(metadata={
+            "report": dg.MetadataValue.url(path.as_uri()),
+            "path": dg.MetadataValue.path(str(path)),
+            "size_kb": round(path.stat().st_size / 1024, 1),
+            "target_population": int(data.totals["target_population"]),
+            "out_of_school": int(data.totals["out_of_school"]),
+        })
+
+    yield from each_partition(context, one)

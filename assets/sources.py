@@ -4,7 +4,8 @@
 import dagster as dg
 import polars as pl
 
-from assets.partitions import province_partitions, province_term, province_term_partitions, term_partitions
+from assets.partitions import (each_partition, province_partitions, province_term, province_term_partitions, ranged_asset,
+                               term_partitions)
 from assets.resources import PipelinePaths
 from zero_dropout import inbox
 from schemas.ingest import IngestResult, ingest
@@ -77,29 +78,35 @@ def _rows_check(asset: str) -> list[dg.AssetCheckSpec]:
                               description="rows read = rows accepted + rows quarantined, for every file")]
 
 
-@dg.asset(partitions_def=province_partitions, group_name="sources", kinds={"polars", "parquet"},
+@ranged_asset(partitions_def=province_partitions, group_name="sources", kinds={"polars", "parquet"},
           check_specs=_rows_check("registry_people"))
-def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
     """Civil registry extract of the province (the latest file by name wins), validated; bad rows quarantined."""
-    province = context.partition_key
-    result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
-                    latest_only=True, cache=paths.ingest_cache)
-    staged = stage_ingest(paths, "registry", "people", result, province=province)
-    meta = {"extract_in_use": result.in_use or "none"}
-    if result.unusable_newer:
-        meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has no "
-                        f"usable row (see ingest_files); the last good extract {result.in_use} stays in use")
-        context.log.warning(meta[NOTICE])
-    return dg.MaterializeResult(metadata={**staged.metadata, **meta}, check_results=staged.check_results)
+
+    def one(province: str):
+        result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
+                        latest_only=True, cache=paths.ingest_cache)
+        staged = stage_ingest(paths, "registry", "people", result, province=province)
+        meta = {"extract_in_use": result.in_use or "none"}
+        if result.unusable_newer:
+            meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has "
+                            f"no usable row (see ingest_files); the last good extract {result.in_use} stays in use")
+            context.log.warning(meta[NOTICE])
+        yield dg.MaterializeResult(metadata={**staged.metadata, **meta}, check_results=staged.check_results)
+
+    yield from each_partition(context, one)
 
 
-@dg.asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},
+@ranged_asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},
           check_specs=_rows_check("moe_students"))
-def moe_students(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def moe_students(context: dg.AssetExecutionContext, paths: PipelinePaths):
     """National MOE student index of the term: every export file of the term, all provinces and affiliations."""
-    term = context.partition_key
-    result = ingest(inbox.files_for(paths.inbox, "moe", term=term), "moe", term=term, cache=paths.ingest_cache)
-    return stage_ingest(paths, "moe", "students", result, term=term)
+
+    def one(term: str):
+        result = ingest(inbox.files_for(paths.inbox, "moe", term=term), "moe", term=term, cache=paths.ingest_cache)
+        yield stage_ingest(paths, "moe", "students", result, term=term)
+
+    yield from each_partition(context, one)
 
 
 def _province_term_source(source: str, name: str, description: str) -> dg.AssetsDefinition:
@@ -107,13 +114,16 @@ def _province_term_source(source: str, name: str, description: str) -> dg.Assets
     valid state)."""
     asset_name = f"{source}_{name}"
 
-    @dg.asset(name=asset_name, partitions_def=province_term_partitions, group_name="sources", kinds={"polars", "parquet"},
+    @ranged_asset(name=asset_name, partitions_def=province_term_partitions, group_name="sources", kinds={"polars", "parquet"},
               check_specs=_rows_check(asset_name), description=description)
-    def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
-        province, term = province_term(context)
-        result = ingest(inbox.files_for(paths.inbox, source, province=province, term=term), source,
-                        province=province, term=term, cache=paths.ingest_cache)
-        return stage_ingest(paths, source, name, result, province=province, term=term, allow_empty=True)
+    def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths):
+        def one(key):
+            province, term = province_term(key)
+            result = ingest(inbox.files_for(paths.inbox, source, province=province, term=term), source,
+                            province=province, term=term, cache=paths.ingest_cache)
+            yield stage_ingest(paths, source, name, result, province=province, term=term, allow_empty=True)
+
+        yield from each_partition(context, one)
 
     return _ingest
 

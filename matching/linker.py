@@ -208,13 +208,15 @@ def exact_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, s: Settings, term: T
     return ExactStage(links, strong_conflicts, weak, checked, exact.height)
 
 
-def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, survey: bool) -> CandidateStage:
+def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, survey: bool,
+                    shared: dict | None = None) -> CandidateStage:
     """Every record not settled by stage 1, against all of the province's people. A G-code child is never in the
     registry. Records without a usable ID (missing, mistyped, mangled) and records whose valid ID named the
     wrong person go through every blocking rule; for MOE, records with a valid ID no one of the province holds
     only meet people who share a birth date and a name, or both names and the birth year (VALID_ID_RULES), with
     their own prior. The joins run on the streamed file, so the ten million records of a national export stay
-    out of the feature work."""
+    out of the feature work. The features of MOE records without a valid ID are the same for every province:
+    with ``shared`` they are computed once for all the provinces linked against the same records."""
     settled = exact.links.join(exact.weak_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
     conflicted = exact.conflicted
@@ -223,7 +225,13 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     else:
         rescue = candidates.filter(pl.col("id_kind") != "valid")
         valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
-    rescue_f = _record_features(rescue, term, survey).collect()
+    if shared is not None and not survey:  # a record without a valid ID is never settled by a province's exact IDs
+        if "rescue" not in shared:
+            shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
+                                                survey).collect()
+        rescue_f = shared["rescue"]
+    else:
+        rescue_f = _record_features(rescue, term, survey).collect()
     if not survey:  # the conflicted records' features were read with their check: no second pass over the file
         conflict_f = exact.checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
             *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
@@ -333,9 +341,11 @@ def review_stage(d: Decisions, strong_conflicts: pl.DataFrame, links: pl.DataFra
 
 
 def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term, settings: Settings | None = None,
-         decisions: pl.DataFrame | None = None, id_column: str = "citizen_id") -> LinkResult:
+         decisions: pl.DataFrame | None = None, id_column: str = "citizen_id", shared: dict | None = None) -> LinkResult:
     """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry), stage by stage:
-    exact IDs, the model fitted on them, candidates, scoring, decisions, review."""
+    exact IDs, the model fitted on them, candidates, scoring, decisions, review. ``shared``: a dict the caller
+    keeps for one ``records`` frame, source and term, linked province after province: what is the same for every
+    province is computed once (the result is the same as without it)."""
     s = settings or load_settings()
     started = time.perf_counter()
     survey = profile(source) == "survey"
@@ -350,15 +360,18 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     # hundred thousand. Each stage streams the file and keeps only what it matches.
     recs = prepare_records(records, id_column).with_columns(pl.lit(False).alias("valid_elsewhere"))
     decided = (decisions if decisions is not None else DECISION.empty()).filter(pl.col("source") == source)
-    id_counts = recs.select(pl.len().alias("records"), (pl.col("id_kind") == "valid").sum().alias("valid"),
-                            (pl.col("id_kind") == "bad_checksum").sum().alias("failed")).collect().row(0, named=True)
+    counting = recs.select(pl.len().alias("records"), (pl.col("id_kind") == "valid").sum().alias("valid"),
+                           (pl.col("id_kind") == "bad_checksum").sum().alias("failed"))
+    if shared is not None and "id_counts" not in shared:
+        shared["id_counts"] = counting.collect().row(0, named=True)
+    id_counts = shared["id_counts"] if shared is not None else counting.collect().row(0, named=True)
     exact = exact_stage(recs, people_f, s, term, survey)
     lap("exact")
     model = fit_model(source, s, recs, people_f, exact.links, term,
                       IdCounts(valid=id_counts["valid"], linked=exact.found, failed_check_digit=id_counts["failed"]))
     strong_conflicts = score(exact.strong_conflicts.lazy(), model).collect()
     lap("model")
-    candidates = candidate_stage(recs, people_f, exact, term, survey)
+    candidates = candidate_stage(recs, people_f, exact, term, survey, shared)
     lap("blocking")
     scored = scoring_stage(candidates, model, s, term, survey)
     lap("scoring")

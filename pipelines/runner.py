@@ -1,9 +1,12 @@
 """Run every asset for chosen partitions in this process, in dependency order, with progress lines.
 
-Used by `zero-dropout run` and by the tests. Order: registry per province, then per term the MOE index and
-each province's term partition, then each province's history (every loaded term read together, published
-only when its blocking checks pass), then the single warehouse writer, then each published partition's
-report. Progress: a line when each job starts and ends, and one per asset step.
+Used by `zero-dropout run` and by the tests. Order: the registry of every province, then per term the MOE index
+and the term partitions of every province, then every province's history (every loaded term read together,
+published only when its blocking checks pass), then the single warehouse writer, then each published
+partition's report. Each job runs once for a whole range of consecutive partitions (76 provinces are one run,
+not 76); a range that fails is run again one partition at a time, so that one province's failure never stops
+the others. Progress: a line when each job starts and ends, one per asset step, and a bar with rate and time
+left while a step works through many partitions.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import threading
 import logging
 import re
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -23,7 +27,8 @@ from dagster._utils import interrupts as _dagster_interrupts  # see _StickyInter
 
 from assets.sources import NOTICE
 from pipelines.definitions import build_definitions
-from assets.partitions import partition_key, term_partitions
+from assets.partitions import PROGRESS, partition_key, province_partitions, term_partitions
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pipelines.preflight import Plan, check
 from zero_dropout import inbox as inbox_mod
 from zero_dropout import leftovers
@@ -36,21 +41,47 @@ class RunFailed(Exception):
     pass
 
 
+def bar(done: int, total: int, elapsed: float, unit: str = "partitions", width: int = 20) -> str:
+    """``[#########-----------] 38/76 partitions, 4.1/s, about 9 s left``"""
+    filled = int(width * done / total) if total else width
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = (total - done) / rate if rate else 0.0
+    when = f"about {left:.0f} s left" if left < 120 else f"about {left / 60:.1f} min left"
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {unit}, {rate:.1f}/s, " + (when if done < total else "done")
+
+
 class _StepProgress(logging.Handler):
-    """Turns Dagster's step events into progress lines (step names and timings only)."""
+    """Turns Dagster's step events into progress lines (step names and timings only), and the partition progress
+    an asset logs into a bar (counts only): redrawn in place on a terminal, else a line at each tenth."""
 
     def __init__(self, progress: Callable[[str], None]):
         super().__init__(logging.DEBUG)
-        self.progress, self.started = progress, {}
+        self.progress, self.started, self.shown = progress, {}, {}
+        self.tty = progress is print and sys.stdout.isatty()
+
+    def _partition_progress(self, step: str, message: str) -> None:
+        done, total = (int(x) for x in message.split()[2].split("/"))
+        line = f"      {step} " + bar(done, total, float(message.split()[3]))
+        if self.tty:
+            sys.stdout.write("\r" + line + ("\n" if done == total else ""))
+            sys.stdout.flush()
+        elif total >= 10 and (done * 10 // total > self.shown.get(step, 0) or done == total):
+            self.shown[step] = done * 10 // total
+            self.progress(line)
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
+        message = str(meta.get("orig_message") or "")
+        if event is None and message.startswith(PROGRESS) and meta.get("step_key"):
+            self._partition_progress(meta["step_key"], message)
+            return
         if event is None or not event.step_key:
             return
         if event.event_type_value == "STEP_START":
             self.started[event.step_key] = time.perf_counter()
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            self.shown.pop(event.step_key, None)
             took = time.perf_counter() - self.started.pop(event.step_key, time.perf_counter())
             word = "done" if event.event_type_value == "STEP_SUCCESS" else "FAILED"
             self.progress(f"      {event.step_key} {word} in {took:.1f} s")
@@ -234,54 +265,85 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     if abandoned:
         progress(f"marked {abandoned} runs failed that a killed zero-dropout run left STARTED")
     add_terms(instance, sorted({t for ts in report_terms.values() for t in ts}))
-    total = len(p.provinces) * 2 + len(p.terms) * (1 + len(p.provinces)) + 1 + sum(len(t) for t in report_terms.values())
-    step, failures = 0, []
+    failures: list[str] = []
+    groups = len(province_ranges(p.provinces))
+    jobs = [0, groups * (2 + len(p.terms)) + len(p.terms) + 1 + groups * len({t for ts in report_terms.values() for t in ts})]
 
-    def execute(job: str, key=None, label: str = "") -> bool:
-        nonlocal step
+    def execute(job: str, keys: list, label: str) -> bool:
+        """One run of ``job`` for ``keys`` (one partition, or a range of consecutive ones; none: unpartitioned)."""
         if STOP.is_set():  # SIGTERM or Ctrl-C during the last job: stop between jobs, every step whole
             raise KeyboardInterrupt
-        step += 1
+        jobs[0] += 1
+        jobs[1] = max(jobs)  # a failed range run again one partition at a time adds runs
+        step = f"[{jobs[0]}/{jobs[1]}]"
         started = time.perf_counter()
-        progress(f"[{step}/{total}] {job} {label}".rstrip() + " ...")
+        progress(f"{step} {job} {label}".rstrip() + " ...")
+        tags = {RUNNER_PID: str(os.getpid())}
+        if len(keys) > 1:
+            tags.update({ASSET_PARTITION_RANGE_START_TAG: str(keys[0]), ASSET_PARTITION_RANGE_END_TAG: str(keys[-1])})
         result = defs.resolve_job_def(job).execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, tags={RUNNER_PID: str(os.getpid())},
+            partition_key=keys[0] if len(keys) == 1 else None, instance=instance, raise_on_error=False, tags=tags,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
         )
         if not result.success:
-            reasons = _failure_reasons(result)
-            failures.append(f"{job} {label} failed: " + ("; ".join(reasons) or "see the Dagster event log"))
-            progress(f"[{step}/{total}] {job} {label} FAILED: " + ("; ".join(reasons) or "see the Dagster event log"))
+            reasons = "; ".join(_failure_reasons(result)) or "see the Dagster event log"
+            if len(keys) > 1:
+                progress(f"{step} {job} {label} FAILED ({reasons}): running its partitions one at a time")
+            else:
+                failures.append(f"{job} {label} failed: {reasons}")
+                progress(f"{step} {job} {label} FAILED: {reasons}")
             return False
         for event in result.all_events:
             if event.is_step_materialization:
                 notice = event.step_materialization_data.materialization.metadata.get(NOTICE)
                 if notice is not None:
                     progress(f"      NOTE {notice.value}")
-        progress(f"[{step}/{total}] {job} {label} done in {time.perf_counter() - started:.1f} s")
+        progress(f"{step} {job} {label} done in {time.perf_counter() - started:.1f} s")
         return True
 
+    def each_range(job: str, provinces: list[str], term: str | None = None) -> set[str]:
+        """``job`` for ``provinces`` (of ``term``), a run per range of consecutive provinces; the provinces that
+        succeeded. A failed range is run again one province at a time."""
+        key = (lambda prov: partition_key(prov, term)) if term else (lambda prov: prov)
+        where = f" term={term}" if term else ""
+        ok: set[str] = set()
+        for group in province_ranges(provinces):
+            label = (f"province={group[0]}" if len(group) == 1 else
+                     f"provinces {group[0]}-{group[-1]} ({len(group)} partitions)") + where
+            if execute(job, [key(prov) for prov in group], label):
+                ok.update(group)
+            elif len(group) > 1:
+                ok.update(prov for prov in group if execute(job, [key(prov)], f"province={prov}{where}"))
+        return ok
+
     with _province_locks(warehouse, p.provinces, progress):
-        ready = {prov: execute("registry_job", prov, f"province={prov}") for prov in p.provinces}
+        ready = each_range("registry_job", p.provinces)
         for term in p.terms:
-            term_ok = execute("moe_job", term, f"term={term}")
-            for prov in p.provinces:
-                if ready[prov] and term_ok:
-                    ready[prov] = execute("province_term_job", partition_key(prov, term), f"province={prov} term={term}")
-                else:
-                    ready[prov] = False
-        kept = []
-        for prov in p.provinces:
-            if not (ready[prov] and execute("province_job", prov, f"province={prov}")):
-                kept.append(kept_version(staging, prov))
+            term_ok = execute("moe_job", [term], f"term={term}")
+            ready = each_range("province_term_job", sorted(ready), term) if term_ok else set()
+        published = each_range("province_job", sorted(ready))
+        kept = [kept_version(staging, prov) for prov in p.provinces if prov not in published]
         with _file_lock(warehouse / LOCKS / "load.lock"):  # one load at a time: the last one sees every version
-            loaded = execute("warehouse_job", None, "")
-        for prov in p.provinces if loaded else []:
-            for term in report_terms[prov]:
-                if staging.current(prov) and term in staging.current(prov)["terms"]:
-                    execute("report_job", partition_key(prov, term), f"province={prov} term={term}")
+            loaded = execute("warehouse_job", [None], "")
+        for term in sorted({t for ts in report_terms.values() for t in ts}) if loaded else []:
+            current = {prov: staging.current(prov) for prov in p.provinces}
+            each_range("report_job", [prov for prov in p.provinces
+                                      if term in report_terms[prov] and current[prov] and term in current[prov]["terms"]],
+                       term)
     for line in kept:
         progress(line)
     if failures:
         raise RunFailed("; ".join(failures + kept))
     return p
+
+
+def province_ranges(provinces: list[str]) -> list[list[str]]:
+    """The provinces as runs of consecutive partition keys (one Dagster key range each), in code order."""
+    order = {key: i for i, key in enumerate(province_partitions.get_partition_keys())}
+    ranges: list[list[str]] = []
+    for prov in sorted(provinces, key=order.__getitem__):
+        if ranges and order[ranges[-1][-1]] == order[prov] - 1:
+            ranges[-1].append(prov)
+        else:
+            ranges.append([prov])
+    return ranges

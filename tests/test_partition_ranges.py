@@ -1,0 +1,77 @@
+"""Many partitions per run: consecutive provinces are one Dagster run per job, each partition keeps its own
+materialization and metadata, and a province that fails inside a range never stops the others."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.runner import RunFailed, province_ranges, run
+from zero_dropout.generator import GeneratorConfig, generate
+from zero_dropout.terms import Term
+
+PROVINCES = ("10", "11", "12")
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ranges")
+    generate(GeneratorConfig(PROVINCES, (Term.parse("2567-1"),), 150, seed=5, forms="csv"), out)
+    return out / "inbox"
+
+
+def _rows(warehouse, table: str) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse / "restricted.duckdb"), read_only=True)
+    try:
+        return dict(con.execute(f"SELECT province_code, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall())
+    finally:
+        con.close()
+
+
+def test_province_ranges_follow_the_partition_order():
+    assert province_ranges(["12", "10", "11", "40", "55", "56"]) == [["10", "11", "12"], ["40"], ["55", "56"]]
+    assert province_ranges(["27", "30"]) == [["27", "30"]]  # no province 28 or 29: consecutive partitions
+
+
+def test_consecutive_provinces_are_one_run_per_job_with_metadata_per_partition(tmp_path, inbox):
+    lines: list[str] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        run(inbox, tmp_path, pseudonym_key="k", progress=lines.append, instance=instance)
+        runs = instance.get_runs()
+        # registry, MOE, the term's partitions, the histories, the load, the reports: one run each
+        assert sorted(r.job_name for r in runs) == sorted(["registry_job", "moe_job", "province_term_job", "province_job",
+                                                           "warehouse_job", "report_job"])
+        for prov in PROVINCES:
+            event = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey("registry_people"), asset_partitions=[prov]), limit=1).records
+            assert event, prov
+            rows = event[0].asset_materialization.metadata["rows_accepted"].value
+            con = duckdb.connect(str(tmp_path / "restricted.duckdb"), read_only=True)
+            try:
+                staged = con.execute("SELECT count(*) FROM registry_people WHERE province_code = ?", [prov]).fetchone()[0]
+            finally:
+                con.close()
+            assert rows == staged  # each partition's own count, not the run's
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("registry_people"), "rows_accounted_for"), limit=5)
+        assert checks and checks[0].status.value == "SUCCEEDED"
+    assert any("province_term_job provinces 10-12 (3 partitions) term=2567-1 done" in line for line in lines)
+    assert set(_rows(tmp_path, "partition_summary")) == set(PROVINCES)
+
+
+def test_a_province_failing_inside_a_range_leaves_the_others_published(tmp_path, inbox):
+    broken = tmp_path / "inbox"
+    shutil.copytree(inbox, broken)
+    for f in (broken / "registry" / "11").iterdir():
+        f.write_bytes(b"\x00\x01 not a registry extract")
+    lines: list[str] = []
+    with pytest.raises(RunFailed) as failed:
+        run(broken, tmp_path / "w", pseudonym_key="k", progress=lines.append)
+    assert "registry_job province=11 failed" in str(failed.value)
+    assert "province 11 has no published version yet" in str(failed.value)
+    assert any("registry_job provinces 10-12 (3 partitions) FAILED" in line and "one at a time" in line for line in lines)
+    # 10 and 12 go on, each on its own (11 lies between them)
+    assert set(_rows(tmp_path / "w", "partition_summary")) == {"10", "12"}
