@@ -73,7 +73,7 @@ def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iter
             order.setdefault(asset)
             for check in event.check_results or []:
                 checks.setdefault((check.asset_key or asset, check.check_name), []).append((key, check))
-        if not single:
+        if not single and (i * 20 // len(keys) > (i - 1) * 20 // len(keys)):  # every twentieth: each is an event
             elapsed = time.perf_counter() - started
             context.log.info(f"{PROGRESS} {i}/{len(keys)} {elapsed:.2f}")
     for asset in order:

@@ -27,3 +27,29 @@ def in_child(script: str, out, method: str) -> str:
     proc = subprocess.run([sys.executable, script, "--out", str(out), "--method", method], check=True,
                           stdout=subprocess.PIPE, text=True)
     return proc.stdout
+
+
+def cli_run(args: list[str], env_extra: dict | None = None) -> dict:
+    """One `zero-dropout ...` command in a child process: its wall time, its own peak RSS (wait4), its output
+    lines and the seconds of each asset step it printed (summed over the runs of the command)."""
+    import os
+    import tempfile
+
+    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "benchmark-key", "DAGSTER_DISABLE_TELEMETRY": "1",
+           "ZERO_DROPOUT_SETTLE_SECONDS": "0", **(env_extra or {})}
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env=env, stdout=stdout, stderr=stderr,
+                                text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        stdout.seek(0), stderr.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(stderr.read()[-3000:])
+        lines = stdout.read().strip().splitlines()
+    steps: dict[str, float] = {}
+    for ln in lines:
+        if ln.startswith("      ") and ln.rstrip().endswith(" s") and " done in " in ln:
+            steps[ln.split()[0]] = round(steps.get(ln.split()[0], 0.0) + float(ln.split()[-2]), 1)
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "step_seconds": steps,
+            "runs": sum(1 for ln in lines if ln.startswith("[") and ln.rstrip().endswith(" ...")), "lines": lines}

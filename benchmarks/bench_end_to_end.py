@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
 
+from _floor import exact_join
+from _measure import cli_run
 from _national import national
 from zero_dropout.generator import MOE_EN, MOE_TH, GeneratorConfig, generate
 from zero_dropout.terms import Term
@@ -43,26 +41,14 @@ def build(out: Path, people: int, moe_rows: int) -> None:
 
 
 def timed_run(out: Path) -> dict:
-    """One `zero-dropout run` in a child process; wall time and that child's own peak RSS (wait4)."""
+    """One `zero-dropout run` in a child process: wall time and that child's own peak RSS (wait4)."""
     home = out / "dagster_home"  # a persistent instance: the quiet night reads what this run recorded
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "benchmark-key", "DAGSTER_DISABLE_TELEMETRY": "1",
-           "DAGSTER_HOME": str(home)}
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(out / "inbox"),
-                                 "--warehouse", str(out / "warehouse"), "--province", PROVINCE, "--term", TERM],
-                                env=env, stdout=stdout, stderr=stderr, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        stdout.seek(0), stderr.seek(0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(stderr.read()[-3000:])
-        lines = stdout.read().strip().splitlines()
-    steps = {ln.split()[0]: float(ln.split()[-2]) for ln in lines if ln.startswith("      ") and "done in" in ln}
-    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "step_seconds": steps,
-            "summary": [ln.strip() for ln in lines if ln.split()[:2] == [PROVINCE, TERM]]}
+    result = cli_run(["run", "--inbox", str(out / "inbox"), "--warehouse", str(out / "warehouse"), "--province",
+                      PROVINCE, "--term", TERM], {"DAGSTER_HOME": str(home)})
+    lines = result.pop("lines")
+    return {**result, "summary": [ln.strip() for ln in lines if ln.split()[:2] == [PROVINCE, TERM]]}
 
 
 def quiet_night(out: Path) -> dict:
@@ -124,7 +110,11 @@ def main() -> None:
     out = Path(args.out)
     build(out, args.people, args.moe_rows)
     shutil.rmtree(out / "warehouse", ignore_errors=True)
-    print(json.dumps({"run": "first", **timed_run(out)}))
+    floor = exact_join(out / "inbox", [PROVINCE], [TERM])
+    print(json.dumps({"run": "exact-ID join over the same inbox (the floor)", **floor}), flush=True)
+    first = timed_run(out)
+    print(json.dumps({"run": "first", **first, "ratio_to_floor": round(first["seconds"] / floor["exact_join_seconds"], 1)}),
+          flush=True)
     print(json.dumps({"run": "nothing new (sensor, schedule and automation ticks)", **quiet_night(out)}))
 
 

@@ -69,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.runner import RunFailed, run
 
     try:
-        run(inbox, warehouse, provinces=args.province or None, terms=args.term or None)
+        run(inbox, warehouse, provinces=args.province or None, terms=args.term or None, deployment=args.deployment)
     except RunFailed as err:
         print(f"zero-dropout run: {err}", file=sys.stderr)
         return 1
@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--province", action="append", metavar="CODE", type=province_arg,
                      help="2-digit DOPA province code; repeatable")
     run.add_argument("--term", action="append", metavar="YYYY-S", type=term_arg, help="term such as 2567-1; repeatable")
+    run.add_argument("--deployment", metavar="URL",
+                     help="submit each run to a deployment's queue (its Dagster webserver, e.g. http://dagster:3000; "
+                          "$DAGSTER_HOME holds its instance settings) instead of running in this process")
     run.set_defaults(func=cmd_run)
     gen = sub.add_parser("generate", parents=[common], help="write a synthetic contract-conformant inbox with ground truth")
     gen.add_argument("--out", required=True, help="output folder (inbox/ and truth/ are written inside)")

@@ -28,6 +28,7 @@ province_job = dg.define_asset_job(
                 "publish its new version when every blocking check passed.")
 warehouse_job = dg.define_asset_job(
     "warehouse_job", selection=dg.AssetSelection.assets("restricted_warehouse", "analyst_warehouse"),
+    tags={"zero_dropout/duckdb_writer": "1"},  # deploy/dagster.yaml: one such run at a time
     description="Single writer: load the staged partitions into restricted.duckdb and analyst.duckdb.")
 
 report_job = dg.define_asset_job(

@@ -168,9 +168,9 @@ def _cause(error) -> str:
     return first if name == "Failure" else f"{name}: {masked(first)}"
 
 
-def _failure_reasons(result) -> list[str]:
+def _failure_reasons(events) -> list[str]:
     reasons = []
-    for event in result.all_events:
+    for event in events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
             if "DagsterAssetCheckFailedError" not in (error.cls_name or ""):
@@ -241,27 +241,53 @@ def wait_for_arriving_files(inbox: Path, progress: Callable[[str], None], sleep=
         sleep(max(0.2, min(settle - age for _, age in waiting)))
 
 
+class _InProcess:
+    """Each job run executed in this process (``execute_in_process``), steps one after the other."""
+
+    def __init__(self, inbox: Path, warehouse: Path, key: str, progress: Callable[[str], None], log_level: str):
+        self.defs = build_definitions({
+            "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
+            "pseudonym": PseudonymKey(key=key),
+        }, automation=False, loggers={"console": dg.colored_console_logger, "progress": _progress_logger(progress)})
+        self.log_level = log_level
+
+    def __call__(self, job: str, keys: list, tags: dict, instance: dg.DagsterInstance) -> tuple[bool, list]:
+        result = self.defs.resolve_job_def(job).execute_in_process(
+            partition_key=keys[0] if len(keys) == 1 else None, instance=instance, raise_on_error=False, tags=tags,
+            run_config={"loggers": {"console": {"config": {"log_level": self.log_level}}, "progress": {}}},
+        )
+        return result.success, result.all_events
+
+
 def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms: list[str] | None = None,
         pseudonym_key: str | None = None, progress: Callable[[str], None] = print,
-        instance: dg.DagsterInstance | None = None, log_level: str = "CRITICAL") -> Plan:
+        instance: dg.DagsterInstance | None = None, log_level: str = "CRITICAL", deployment: str | None = None) -> Plan:
     """Run the chosen partitions; a partition that fails does not stop the others: the warehouse is loaded
-    with every province's last good version and RunFailed lists what failed and what was kept."""
+    with every province's last good version and RunFailed lists what failed and what was kept.
+
+    ``deployment`` (the URL of a deployment's Dagster webserver): each job run is submitted to the deployment's
+    run queue instead, its steps run where the deployment's executor sends them (Celery workers), and the
+    next run starts when it ended; the instance is the deployment's ($DAGSTER_HOME)."""
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
     p, key = check(inbox, warehouse, provinces, terms, pseudonym_key)
     wait_for_arriving_files(inbox, progress)
-    removed = leftovers.remove(warehouse)
-    if any(removed.values()):
-        progress(f"removed what a killed run left: {removed['temporary_files']} temporary files, "
-                 f"{removed['unfinished_drafts']} unfinished drafts")
+    if deployment is None:  # on a deployment, a worker elsewhere may be writing: its own runs clean up after it
+        removed = leftovers.remove(warehouse)
+        if any(removed.values()):
+            progress(f"removed what a killed run left: {removed['temporary_files']} temporary files, "
+                     f"{removed['unfinished_drafts']} unfinished drafts")
     staging = Staging(warehouse)
     # a term loaded earlier stays part of the province (a late file for an earlier term changes later ones)
     report_terms = {prov: sorted(set(p.terms) | set(staging.terms_of("target", "population", prov))) for prov in p.provinces}
-    defs = build_definitions({
-        "paths": PipelinePaths(inbox_dir=str(inbox), warehouse_dir=str(warehouse)),
-        "pseudonym": PseudonymKey(key=key),
-    }, automation=False, loggers={"console": dg.colored_console_logger, "progress": _progress_logger(progress)})
-    instance = instance or _instance()
-    abandoned = fail_abandoned_runs(instance)
+    if deployment is None:
+        launch = _InProcess(inbox, warehouse, key, progress, log_level)
+        instance = instance or _instance()
+    else:
+        from pipelines.deployment import Submitted
+
+        launch = Submitted(deployment, progress)
+        instance = instance or dg.DagsterInstance.get()
+    abandoned = fail_abandoned_runs(instance) if deployment is None else 0  # a deployment's runs are its own
     if abandoned:
         progress(f"marked {abandoned} runs failed that a killed zero-dropout run left STARTED")
     add_terms(instance, sorted({t for ts in report_terms.values() for t in ts}))
@@ -278,22 +304,19 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
         step = f"[{jobs[0]}/{jobs[1]}]"
         started = time.perf_counter()
         progress(f"{step} {job} {label}".rstrip() + " ...")
-        tags = {RUNNER_PID: str(os.getpid())}
-        if len(keys) > 1:
+        tags = {RUNNER_PID: str(os.getpid())} if deployment is None else {}
+        if len(keys) > 1 or (deployment and keys[0] is not None):  # a submitted run names its partitions by tags
             tags.update({ASSET_PARTITION_RANGE_START_TAG: str(keys[0]), ASSET_PARTITION_RANGE_END_TAG: str(keys[-1])})
-        result = defs.resolve_job_def(job).execute_in_process(
-            partition_key=keys[0] if len(keys) == 1 else None, instance=instance, raise_on_error=False, tags=tags,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
-        )
-        if not result.success:
-            reasons = "; ".join(_failure_reasons(result)) or "see the Dagster event log"
+        success, events = launch(job, keys, tags, instance)
+        if not success:
+            reasons = "; ".join(_failure_reasons(events)) or "see the Dagster event log"
             if len(keys) > 1:
                 progress(f"{step} {job} {label} FAILED ({reasons}): running its partitions one at a time")
             else:
                 failures.append(f"{job} {label} failed: {reasons}")
                 progress(f"{step} {job} {label} FAILED: {reasons}")
             return False
-        for event in result.all_events:
+        for event in events:
             if event.is_step_materialization:
                 notice = event.step_materialization_data.materialization.metadata.get(NOTICE)
                 if notice is not None:

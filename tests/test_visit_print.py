@@ -39,7 +39,7 @@ def _children(n: int = 60) -> pl.DataFrame:
 def _need(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not found: run scripts/install-browser (the README's test command does)")
+        pytest.fail(f"{', '.join(missing)} not found: run scripts/install-system-packages (the README's test command does)")
 
 
 def _pages(pdf) -> list[dict]:
@@ -104,7 +104,7 @@ def test_the_pdf_pack_reads_on_paper_and_on_a_phone(tmp_path):
     from test_browser import ARGS, CHROMIUM
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium not found: run scripts/install-browser")
+        pytest.fail("chromium not found: run scripts/install-system-packages")
     from playwright.sync_api import sync_playwright
 
     html = tmp_path / "pack.html"

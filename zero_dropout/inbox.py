@@ -107,12 +107,13 @@ def _classify(inbox: Path, path: Path) -> InboxFile:
     return InboxFile(source, path, rel, None, None, f"expected the first folder to be {', '.join(SOURCES[:-1])} or {SOURCES[-1]}")
 
 
-def scan(inbox: Path) -> list[InboxFile]:
-    """Every file under the inbox, sorted by path (hidden files and folders and Office lock files are ignored).
-    A file of a type the pipeline does not read (``.xls``, ``.pdf``) is listed with its problem."""
+def scan(inbox: Path, under: tuple[str, ...] = ()) -> list[InboxFile]:
+    """Every file under the inbox (or under its folder ``under``, e.g. ``("survey", "55")``), sorted by path
+    (hidden files and folders and Office lock files are ignored). A file of a type the pipeline does not read
+    (``.xls``, ``.pdf``) is listed with its problem."""
     inbox = Path(inbox)
     files = []
-    for path in sorted(inbox.rglob("*")):
+    for path in sorted(inbox.joinpath(*under).rglob("*")):
         rel_parts = path.relative_to(inbox).parts
         if not path.is_file() or any(p.startswith((".", "~$")) for p in rel_parts):
             continue
@@ -148,8 +149,16 @@ def provinces_and_terms(inbox: Path) -> tuple[list[str], list[str]]:
 
 
 def files_for(inbox: Path, source: str, province: str | None = None, term: str | None = None) -> list[InboxFile]:
+    """The files of one partition of a source: only its own folder is listed (a national inbox holds tens of
+    thousands of files)."""
+    if source == "moe":
+        folder = (source, term) if term else (source,)
+    elif source == "registry" or not (province and term):
+        folder = (source, province) if province else (source,)
+    else:
+        folder = (source, province, term)
     return [
-        f for f in scan(inbox)
+        f for f in scan(inbox, folder)
         if f.source == source and f.problem is None
         and (province is None or f.province == province) and (term is None or f.term == term)
     ]

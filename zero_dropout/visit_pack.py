@@ -3,7 +3,7 @@ with tick boxes for what the team finds, in the contract's Thai words.
 
 A5 portrait at 10 pt: it reads on paper and, page by page, on a phone. Rendered from HTML by WeasyPrint,
 which shapes Thai with Pango and HarfBuzz and embeds the font (a Thai font from Debian's fonts-thai-tlwg,
-installed by scripts/install-browser). Restricted: the pack holds names and addresses.
+installed by scripts/install-system-packages). Restricted: the pack holds names and addresses.
 """
 
 from __future__ import annotations
