@@ -11,7 +11,7 @@ import polars as pl
 
 from assets.linkage import OPTIONAL_STEPS, TERM_ASSETS, TERM_FILES, TERM_STEPS
 from assets.sources import NOTICE, column_schema, md_table
-from assets.partitions import ONE_RUN, by_province, each_partition, province_partitions, ranged_asset
+from assets.partitions import ONE_RUN, by_province, each_partition, province_partitions, ranged_asset, side_by_side
 from assets.resources import PipelinePaths
 from zero_dropout import history, tables, target_groups
 from zero_dropout.catalog import SUMMARY_TABLES
@@ -112,12 +112,13 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                             (ONE_ROW_CHECK, result.children.filter(pl.struct("term", "citizen_id").is_duplicated())
                                              ["term"].unique().to_list() if result.children.height else []))
                   if bad}
+        refused = {}
         if not failed:
             staging.complete_draft(province, run)
         else:
             staging.refuse(province, run, list(failed), sorted({t for ts in failed.values() for t in ts}))
-            context.log.warning(f"province {province}: blocking checks failed ({', '.join(sorted(failed))}); "
-                                "its last good version stays in use")
+            refused = {NOTICE: f"province {province}: blocking checks failed ({', '.join(sorted(failed))}); "
+                               "its last good version stays in use"}
         rates = result.link_rates
         per_term = result.partition_summary.select("term", "target_population", "out_of_school", "never_enrolled", "dropped_out",
                                                    "pending_review") if result.partition_summary.height else pl.DataFrame()
@@ -126,7 +127,7 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                              "previous_link_rate", "link_rate_stable")),
             "dagster/row_count": rates.height, "dagster/column_schema": column_schema(tables.LINK_RATES)})
         yield dg.MaterializeResult(asset_key="cohort_status", metadata={
-            "terms": len(terms), "dagster/row_count": result.cohort_status.height})
+            "terms": len(terms), "dagster/row_count": result.cohort_status.height, **refused})
         yield dg.MaterializeResult(asset_key="out_of_school_children", metadata={
             "by_term": md_table(per_term), "dagster/row_count": result.children.height})
         counts = (result.transitions.group_by("term", "transition").len().sort("term", "transition").rename({"len": "children"})
@@ -168,7 +169,7 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                   passed=ONE_ROW_CHECK not in failed,
                                   metadata={"children_listed_twice": result.children_listed_twice})
 
-    yield from each_partition(context, one)
+    yield from each_partition(context, one, parallel=side_by_side(paths, context.partition_keys))
 
 
 @ranged_asset(partitions_def=province_partitions, group_name="out_of_school", kinds={"parquet"},

@@ -12,7 +12,8 @@ from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link
-from assets.partitions import ONE_RUN, by_province, by_term, each_partition, province_term, province_term_partitions, ranged_asset
+from assets.partitions import (ONE_RUN, by_province, by_term, each_partition, province_term, province_term_partitions,
+                               provinces_of, ranged_asset, side_by_side)
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
@@ -56,7 +57,7 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                       .rename({"len": "people"}), "the default cohort only"),
         })
 
-    yield from each_partition(context, one)
+    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
 
 
 def _link_metadata(result, target_linked: int, n_target: int, started: float) -> dict:
@@ -114,17 +115,13 @@ def _review_metadata(review: pl.DataFrame) -> dict:
                         description="Doubtful MOE record - person pairs for a data officer to accept or reject.")],
     backfill_policy=ONE_RUN)
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
-    national: dict[str, tuple] = {}  # the term's national index, read once for every province of the run
+    national: dict[str, tuple] = {}  # each term's national index, read once for every province of the run
 
     def one(key):
         province, term = province_term(key)
         paths.staging.step_started("moe_linkage", province, term)
         started = time.perf_counter()
         people = paths.staging.scan("registry", "people", province)
-        if term not in national:  # one province streams the file; many share one read of it and its common work
-            national.clear()
-            scan = paths.staging.scan("moe", "students", term=term)
-            national[term] = (scan.collect().lazy(), {}) if provinces_of[term] > 1 else (scan, None)
         students, shared = national[term]
         result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared)
         links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
@@ -141,8 +138,10 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         yield dg.MaterializeResult(asset_key="moe_review_queue", metadata=_review_metadata(result.review))
 
     decided = decisions.load(paths.warehouse)
-    provinces_of = Counter(province_term(key)[1] for key in context.partition_keys)
-    yield from each_partition(context, one)
+    for term, provinces in Counter(province_term(key)[1] for key in context.partition_keys).items():
+        scan = paths.staging.scan("moe", "students", term=term)  # one province streams the file
+        national[term] = (scan.collect().lazy(), {}) if provinces > 1 else (scan, None)
+    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
 
 
 # what a published link of each province-term source carries of its record (matching/detail.py), and its table
@@ -207,7 +206,7 @@ def _record_linkage(source: str) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=f"{source}_links", metadata=meta)
             yield dg.MaterializeResult(asset_key=f"{source}_review_queue", metadata=_review_metadata(review))
 
-        yield from each_partition(context, one)
+        yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
 
     return _link
 

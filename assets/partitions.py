@@ -8,11 +8,14 @@ run and reports each partition's metadata on its own materialization.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Iterator
 
 import dagster as dg
+import polars as pl
 
 from zero_dropout import areas
 
@@ -38,6 +41,7 @@ def ranged_asset(**kwargs):
     return decorate
 
 
+NOTICE = "notice"  # metadata a person running the pipeline must read (the runner prints it)
 PROGRESS = "partition progress"  # a log line the runner turns into its progress bar: counts and keys only
 
 
@@ -53,29 +57,60 @@ def partition_key(province: str, term: str) -> dg.MultiPartitionKey:
 Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
-def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iterable[Result]]) -> Iterator[Result]:
+SMALL_PROVINCE = 50_000  # registry people: the partitions of provinces this small are worked on side by side
+SMALL_EXTRACT_BYTES = 25_000_000  # a registry extract not yet staged: about as many people, in any file form
+
+
+def side_by_side(paths, provinces: Iterable[str]) -> bool:
+    """Whether every province of a run is small enough for its partitions to be worked on side by side (one per
+    core): for two large provinces, the memory of both at once is not worth the time it saves them."""
+    from zero_dropout import inbox
+
+    for province in set(provinces):
+        staged = paths.staging.path("registry", "people", province)
+        if staged.exists():
+            if pl.scan_parquet(staged).select(pl.len()).collect().item() > SMALL_PROVINCE:
+                return False
+        elif sum(f.path.stat().st_size for f in inbox.files_for(paths.inbox, "registry", province=province)) > SMALL_EXTRACT_BYTES:
+            return False
+    return True
+
+
+def provinces_of(context: dg.AssetExecutionContext) -> list[str]:
+    return [key if isinstance(key, str) and "|" not in key else province_term(key)[0] for key in context.partition_keys]
+
+
+def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iterable[Result]],
+                   parallel: bool = False) -> Iterator[Result]:
     """Run ``body(partition_key)`` for every partition of the run, in key order. What each yields is reported on
-    that partition's materialization; each check is one evaluation for the run (passed when it passed for every
-    partition; with many partitions its metadata names the failing ones). Results come out per asset in the order
-    the body first yielded them, as a multi-asset needs."""
+    that partition's materialization (a ``NOTICE`` in it is also logged as a warning); each check is one
+    evaluation for the run (passed when it passed for every partition; with many partitions its metadata names
+    the failing ones). Results come out per asset in the order the body first yielded them, as a multi-asset
+    needs. ``parallel``: bodies run side by side, one per core (Polars and rapidfuzz work outside the GIL); a
+    body then must not use ``context``, which only this function touches."""
     keys = list(context.partition_keys)
     single = len(keys) == 1
     order: dict[dg.AssetKey, None] = {}
     checks: dict[tuple[dg.AssetKey | None, str | None], list[tuple[str, dg.AssetCheckResult]]] = {}
     started = time.perf_counter()
-    for i, key in enumerate(keys, 1):
-        for event in body(key):
-            if isinstance(event, dg.AssetCheckResult):
-                checks.setdefault((event.asset_key, event.check_name), []).append((key, event))
-                continue
-            asset = event.asset_key or context.assets_def.key
-            context.add_asset_metadata(dict(event.metadata or {}), asset_key=asset, partition_key=None if single else key)
-            order.setdefault(asset)
-            for check in event.check_results or []:
-                checks.setdefault((check.asset_key or asset, check.check_name), []).append((key, check))
-        if not single and (i * 20 // len(keys) > (i - 1) * 20 // len(keys)):  # every twentieth: each is an event
-            elapsed = time.perf_counter() - started
-            context.log.info(f"{PROGRESS} {i}/{len(keys)} {elapsed:.2f}")
+    with ThreadPoolExecutor(max_workers=min(len(keys), os.cpu_count() or 1) if parallel and not single else 1) as pool:
+        results = pool.map(lambda key: list(body(key)), keys)  # in key order, consumed as each finishes
+        for i, (key, events) in enumerate(zip(keys, results), 1):
+            for event in events:
+                if isinstance(event, dg.AssetCheckResult):
+                    checks.setdefault((event.asset_key, event.check_name), []).append((key, event))
+                    continue
+                asset = event.asset_key or context.assets_def.key
+                metadata = dict(event.metadata or {})
+                if NOTICE in metadata:
+                    context.log.warning(str(getattr(metadata[NOTICE], "value", metadata[NOTICE])))
+                context.add_asset_metadata(metadata, asset_key=asset, partition_key=None if single else key)
+                order.setdefault(asset)
+                for check in event.check_results or []:
+                    checks.setdefault((check.asset_key or asset, check.check_name), []).append((key, check))
+            if not single and (i * 20 // len(keys) > (i - 1) * 20 // len(keys)):  # every twentieth: each is an event
+                elapsed = time.perf_counter() - started
+                context.log.info(f"{PROGRESS} {i}/{len(keys)} {elapsed:.2f}")
     for asset in order:
         yield dg.MaterializeResult(asset_key=asset)
     for (asset, name), results in checks.items():

@@ -4,8 +4,8 @@
 import dagster as dg
 import polars as pl
 
-from assets.partitions import (each_partition, province_partitions, province_term, province_term_partitions, ranged_asset,
-                               term_partitions)
+from assets.partitions import (NOTICE, each_partition, province_partitions, province_term, province_term_partitions,
+                               provinces_of, ranged_asset, side_by_side, term_partitions)
 from assets.resources import PipelinePaths
 from zero_dropout import inbox
 from schemas.ingest import IngestResult, ingest
@@ -14,7 +14,6 @@ from zero_dropout.staging import SOURCE_RECORDS
 from zero_dropout.tables import Table, duckdb_type
 
 ROWS_CHECK = "rows_accounted_for"
-NOTICE = "notice"  # metadata a person running the pipeline must read (the runner prints it)
 
 
 def column_schema(table: Table) -> dg.TableSchema:
@@ -91,10 +90,9 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
         if result.unusable_newer:
             meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has "
                             f"no usable row (see ingest_files); the last good extract {result.in_use} stays in use")
-            context.log.warning(meta[NOTICE])
         yield dg.MaterializeResult(metadata={**staged.metadata, **meta}, check_results=staged.check_results)
 
-    yield from each_partition(context, one)
+    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
 
 
 @ranged_asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},
@@ -123,7 +121,7 @@ def _province_term_source(source: str, name: str, description: str) -> dg.Assets
                             province=province, term=term, cache=paths.ingest_cache)
             yield stage_ingest(paths, source, name, result, province=province, term=term, allow_empty=True)
 
-        yield from each_partition(context, one)
+        yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
 
     return _ingest
 

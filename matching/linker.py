@@ -76,11 +76,11 @@ def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame
 
 def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
     """Comparison levels of every pair; ``ids=False`` leaves out the ID level (the model does not learn it)."""
+    first_sim, first_edits = cmp.name_scores(pairs["r_first_name_norm"], pairs["p_first_name_norm"])
+    last_sim, last_edits = cmp.name_scores(pairs["r_last_name_norm"], pairs["p_last_name_norm"])
     pairs = pairs.with_columns(
-        cmp.name_similarity(pairs["r_first_name_norm"], pairs["p_first_name_norm"]).alias("first_name_sim"),
-        cmp.name_similarity(pairs["r_last_name_norm"], pairs["p_last_name_norm"]).alias("last_name_sim"),
-        cmp.edit_distance(pairs["r_first_name_norm"], pairs["p_first_name_norm"]).alias("first_name_edits"),
-        cmp.edit_distance(pairs["r_last_name_norm"], pairs["p_last_name_norm"]).alias("last_name_edits"),
+        first_sim.alias("first_name_sim"), last_sim.alias("last_name_sim"),
+        first_edits.alias("first_name_edits"), last_edits.alias("last_name_edits"),
         *([cmp.id_edits(pairs["r_id_raw"], pairs["citizen_id"]).alias("id_edits")] if ids else []),
     )
     levels = [cmp.name_level("first_name", s).alias("first_name_level"), cmp.name_level("last_name", s).alias("last_name_level"),

@@ -75,3 +75,22 @@ def test_a_province_failing_inside_a_range_leaves_the_others_published(tmp_path,
     assert any("registry_job provinces 10-12 (3 partitions) FAILED" in line and "one at a time" in line for line in lines)
     # 10 and 12 go on, each on its own (11 lies between them)
     assert set(_rows(tmp_path / "w", "partition_summary")) == {"10", "12"}
+
+
+def test_a_partition_lists_only_its_own_folder_and_finds_what_a_whole_scan_finds(inbox):
+    from zero_dropout import inbox as inbox_mod
+
+    whole = inbox_mod.scan(inbox)
+    for source, province, term in [("registry", "11", None), ("moe", None, "2567-1"), ("survey", "12", "2567-1"),
+                                   ("aid", None, "2567-1"), ("justice", "10", None), ("survey", "99", "2567-1")]:
+        expected = [f for f in whole if f.source == source and f.problem is None
+                    and province in (None, f.province) and term in (None, f.term)]
+        assert inbox_mod.files_for(inbox, source, province, term) == expected, (source, province, term)
+
+
+def test_the_progress_bar_gives_rate_and_time_left():
+    from pipelines.runner import bar
+
+    assert bar(38, 76, 9.5) == "[##########----------] 38/76 partitions, 4.0/s, about 10 s left"
+    assert bar(76, 76, 19.0).endswith("76/76 partitions, 4.0/s, done")
+    assert "about 2.5 min left" in bar(10, 100, 16.7)
