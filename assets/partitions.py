@@ -3,7 +3,8 @@
 Every partitioned asset takes a whole key range in one run (``BackfillPolicy.single_run``): a backfill of 76
 provinces is one run per job, not 76, and work that is the same for every province of a term (reading the
 term's national MOE index) is done once. ``each_partition`` runs an asset's body once per partition of the
-run and reports each partition's metadata on its own materialization.
+run (side by side, one per core, when every province of the run is small: ``side_by_side``) and reports each
+partition's metadata on its own materialization.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ with warnings.catch_warnings():  # the mapping is marked beta; it is the documen
     warnings.simplefilter("ignore", dg.BetaWarning)
     by_province = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="province")
     by_term = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="term")
-
 
 
 def ranged_asset(**kwargs):
