@@ -11,7 +11,7 @@ import polars as pl
 
 from assets.linkage import OPTIONAL_STEPS, TERM_ASSETS, TERM_FILES, TERM_STEPS
 from assets.sources import NOTICE, column_schema, md_table
-from assets.partitions import ONE_RUN, by_province, each_partition, province_partitions, ranged_asset, side_by_side
+from assets.partitions import ONE_RUN, by_province, each_partition, province_partitions, ranged_asset
 from assets.resources import PipelinePaths
 from zero_dropout import history, tables, target_groups
 from zero_dropout.catalog import SUMMARY_TABLES
@@ -169,7 +169,7 @@ def province_history(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                   passed=ONE_ROW_CHECK not in failed,
                                   metadata={"children_listed_twice": result.children_listed_twice})
 
-    yield from each_partition(context, one, parallel=side_by_side(paths, context.partition_keys))
+    yield from each_partition(context, one, paths)
 
 
 @ranged_asset(partitions_def=province_partitions, group_name="out_of_school", kinds={"parquet"},

@@ -13,7 +13,7 @@ from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link
 from assets.partitions import (ONE_RUN, by_province, by_term, each_partition, province_term, province_term_partitions,
-                               provinces_of, ranged_asset, side_by_side)
+                               ranged_asset)
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
@@ -57,7 +57,7 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths):
                                       .rename({"len": "people"}), "the default cohort only"),
         })
 
-    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
+    yield from each_partition(context, one, paths)
 
 
 def _link_metadata(result, target_linked: int, n_target: int, started: float) -> dict:
@@ -115,7 +115,9 @@ def _review_metadata(review: pl.DataFrame) -> dict:
                         description="Doubtful MOE record - person pairs for a data officer to accept or reject.")],
     backfill_policy=ONE_RUN)
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
-    national: dict[str, tuple] = {}  # each term's national index, read once for every province of the run
+    # each term's national index, read once for every province of the run, and the work link() shares between
+    # them (provinces linked side by side may both compute a shared piece once: the same value, stored twice)
+    national: dict[str, tuple] = {}
 
     def one(key):
         province, term = province_term(key)
@@ -141,7 +143,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     for term, provinces in Counter(province_term(key)[1] for key in context.partition_keys).items():
         scan = paths.staging.scan("moe", "students", term=term)  # one province streams the file
         national[term] = (scan.collect().lazy(), {}) if provinces > 1 else (scan, None)
-    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
+    yield from each_partition(context, one, paths)
 
 
 # what a published link of each province-term source carries of its record (matching/detail.py), and its table
@@ -206,7 +208,7 @@ def _record_linkage(source: str) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=f"{source}_links", metadata=meta)
             yield dg.MaterializeResult(asset_key=f"{source}_review_queue", metadata=_review_metadata(review))
 
-        yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
+        yield from each_partition(context, one, paths)
 
     return _link
 

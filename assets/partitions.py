@@ -42,7 +42,20 @@ def ranged_asset(**kwargs):
 
 
 NOTICE = "notice"  # metadata a person running the pipeline must read (the runner prints it)
-PROGRESS = "partition progress"  # a log line the runner turns into its progress bar: counts and keys only
+PROGRESS = "partition progress"  # a log line the runner turns into its progress bar: counts only
+
+
+def progress_line(done: int, total: int, elapsed: float) -> str:
+    return f"{PROGRESS} {done}/{total} {elapsed:.2f}"
+
+
+def read_progress_line(message: str) -> tuple[int, int, float] | None:
+    """(done, total, seconds) of a ``progress_line``; None for any other message."""
+    if not message.startswith(PROGRESS):
+        return None
+    count, elapsed = message[len(PROGRESS):].split()
+    done, total = count.split("/")
+    return int(done), int(total), float(elapsed)
 
 
 def province_term(key: str | dg.MultiPartitionKey) -> tuple[str, str]:
@@ -76,24 +89,26 @@ def side_by_side(paths, provinces: Iterable[str]) -> bool:
     return True
 
 
-def provinces_of(context: dg.AssetExecutionContext) -> list[str]:
-    return [key if isinstance(key, str) and "|" not in key else province_term(key)[0] for key in context.partition_keys]
+def _province(key: str) -> str:
+    return province_term(key)[0] if "|" in key else key
 
 
 def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iterable[Result]],
-                   parallel: bool = False) -> Iterator[Result]:
+                   paths=None) -> Iterator[Result]:
     """Run ``body(partition_key)`` for every partition of the run, in key order. What each yields is reported on
     that partition's materialization (a ``NOTICE`` in it is also logged as a warning); each check is one
     evaluation for the run (passed when it passed for every partition; with many partitions its metadata names
     the failing ones). Results come out per asset in the order the body first yielded them, as a multi-asset
-    needs. ``parallel``: bodies run side by side, one per core (Polars and rapidfuzz work outside the GIL); a
-    body then must not use ``context``, which only this function touches."""
+    needs. Given the run's ``paths``, bodies run side by side, one per core, when every province of the run is
+    small (``side_by_side``; Polars and rapidfuzz work outside the GIL): such a body must not use ``context``,
+    which only this function touches."""
     keys = list(context.partition_keys)
     single = len(keys) == 1
+    parallel = paths is not None and not single and side_by_side(paths, [_province(key) for key in keys])
     order: dict[dg.AssetKey, None] = {}
     checks: dict[tuple[dg.AssetKey | None, str | None], list[tuple[str, dg.AssetCheckResult]]] = {}
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=min(len(keys), os.cpu_count() or 1) if parallel and not single else 1) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(keys), os.cpu_count() or 1) if parallel else 1) as pool:
         results = pool.map(lambda key: list(body(key)), keys)  # in key order, consumed as each finishes
         for i, (key, events) in enumerate(zip(keys, results), 1):
             for event in events:
@@ -110,7 +125,7 @@ def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iter
                     checks.setdefault((check.asset_key or asset, check.check_name), []).append((key, check))
             if not single and (i * 20 // len(keys) > (i - 1) * 20 // len(keys)):  # every twentieth: each is an event
                 elapsed = time.perf_counter() - started
-                context.log.info(f"{PROGRESS} {i}/{len(keys)} {elapsed:.2f}")
+                context.log.info(progress_line(i, len(keys), elapsed))
     for asset in order:
         yield dg.MaterializeResult(asset_key=asset)
     for (asset, name), results in checks.items():

@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 
 from assets.partitions import (NOTICE, each_partition, province_partitions, province_term, province_term_partitions,
-                               provinces_of, ranged_asset, side_by_side, term_partitions)
+                               ranged_asset, term_partitions)
 from assets.resources import PipelinePaths
 from zero_dropout import inbox
 from schemas.ingest import IngestResult, ingest
@@ -92,7 +92,7 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
                             f"no usable row (see ingest_files); the last good extract {result.in_use} stays in use")
         yield dg.MaterializeResult(metadata={**staged.metadata, **meta}, check_results=staged.check_results)
 
-    yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
+    yield from each_partition(context, one, paths)
 
 
 @ranged_asset(partitions_def=term_partitions, group_name="sources", kinds={"polars", "parquet"},
@@ -121,7 +121,7 @@ def _province_term_source(source: str, name: str, description: str) -> dg.Assets
                             province=province, term=term, cache=paths.ingest_cache)
             yield stage_ingest(paths, source, name, result, province=province, term=term, allow_empty=True)
 
-        yield from each_partition(context, one, parallel=side_by_side(paths, provinces_of(context)))
+        yield from each_partition(context, one, paths)
 
     return _ingest
 

@@ -13,45 +13,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from _measure import cli_run
 from zero_dropout import target_groups
 from zero_dropout.generator import PROFILES, GeneratorConfig, generate
 from zero_dropout.terms import Term
 
 PROVINCES, TERMS = ("21", "40"), ("2566-2", "2567-1")
-STEP = re.compile(r"^\s+(\w+) done in ([0-9.]+) s")
 
 
 def run(inbox: Path, warehouse: Path) -> dict:
-    env = {**os.environ, "ZERO_DROPOUT_PSEUDONYM_KEY": "benchmark-key", "DAGSTER_DISABLE_TELEMETRY": "1",
-           "DAGSTER_HOME": str(warehouse.parent / "dagster_home")}
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox), "--warehouse",
-                             str(warehouse)], env=env, stdout=subprocess.PIPE, text=True)
-    steps: dict[str, float] = defaultdict(float)
-    for line in proc.stdout:
-        m = STEP.match(line)
-        if m:
-            steps[m.group(1)] += float(m.group(2))
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"zero-dropout run failed ({proc.returncode})")
-    return {"seconds": round(time.perf_counter() - started, 1), "peak_gb": round(usage.ru_maxrss / 1024 / 1024, 2),
-            "steps": {k: round(v, 1) for k, v in sorted(steps.items())}}
+    """`zero-dropout run` in a child process: wall time, its peak memory, seconds per step summed over partitions."""
+    home = warehouse.parent / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    result = cli_run(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], {"DAGSTER_HOME": str(home)})
+    return {"seconds": result["seconds"], "peak_gb": round(result["peak_rss_mb"] / 1024, 2),
+            "steps": dict(sorted(result["step_seconds"].items()))}
 
 
 def q(w: Path, sql: str) -> pl.DataFrame:

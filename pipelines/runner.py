@@ -27,11 +27,11 @@ from dagster._utils import interrupts as _dagster_interrupts  # see _StickyInter
 
 from assets.sources import NOTICE
 from pipelines.definitions import build_definitions
-from assets.partitions import PROGRESS, partition_key, province_partitions, term_partitions
+from assets.partitions import partition_key, province_partitions, read_progress_line, term_partitions
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pipelines.preflight import Plan, check
 from zero_dropout import inbox as inbox_mod
-from zero_dropout import leftovers
+from zero_dropout import leftovers, privacy
 from zero_dropout.errors import masked
 from pipelines.resources import PipelinePaths, PseudonymKey
 from zero_dropout.staging import Staging
@@ -59,9 +59,8 @@ class _StepProgress(logging.Handler):
         self.progress, self.started, self.shown = progress, {}, {}
         self.tty = progress is print and sys.stdout.isatty()
 
-    def _partition_progress(self, step: str, message: str) -> None:
-        done, total = (int(x) for x in message.split()[2].split("/"))
-        line = f"      {step} " + bar(done, total, float(message.split()[3]))
+    def _partition_progress(self, step: str, done: int, total: int, elapsed: float) -> None:
+        line = f"      {step} " + bar(done, total, elapsed)
         if self.tty:
             sys.stdout.write("\r" + line + ("\n" if done == total else ""))
             sys.stdout.flush()
@@ -72,9 +71,9 @@ class _StepProgress(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
-        message = str(meta.get("orig_message") or "")
-        if event is None and message.startswith(PROGRESS) and meta.get("step_key"):
-            self._partition_progress(meta["step_key"], message)
+        counts = read_progress_line(str(meta.get("orig_message") or "")) if event is None else None
+        if counts and meta.get("step_key"):
+            self._partition_progress(meta["step_key"], *counts)
             return
         if event is None or not event.step_key:
             return
@@ -268,6 +267,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     ``deployment`` (the URL of a deployment's Dagster webserver): each job run is submitted to the deployment's
     run queue instead, its steps run where the deployment's executor sends them (Celery workers), and the
     next run starts when it ended; the instance is the deployment's ($DAGSTER_HOME)."""
+    privacy.owner_only()  # whoever calls it (the command, a test, a benchmark): what a run writes is 0600 / 0700
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
     p, key = check(inbox, warehouse, provinces, terms, pseudonym_key)
     wait_for_arriving_files(inbox, progress)
