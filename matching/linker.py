@@ -248,11 +248,17 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
 
 
 def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool) -> pl.DataFrame:
-    """Comparison levels of every candidate pair, weighted by the partition's model."""
-    return score(_compare(candidates.pairs, s, term, survey).lazy(), model).collect()
+    """Comparison levels of every candidate pair, weighted by the partition's model; only what the decisions read
+    is kept (a large province's candidates are millions of pairs, each with both sides' features)."""
+    scored = score(_compare(candidates.pairs, s, term, survey).lazy(), model)
+    have = scored.collect_schema().names()
+    return scored.select([c for c in DECIDED_COLUMNS if c in have]).collect()
 
 
 DECISION_KEY = [*RECORD_KEY, "citizen_id"]
+# what the decision and review stages read of a scored pair
+DECIDED_COLUMNS = [*DECISION_KEY, "match_weight", "match_probability", "evidence", "first_name_level", "birth_date_level",
+                   "id_level", "p_birth_full_date", "p_last_name_norm", "r_school_code"]
 
 
 def decision_stage(scored: pl.DataFrame, exact: ExactStage, decided: pl.DataFrame, s: Settings, survey: bool) -> Decisions:
