@@ -62,7 +62,11 @@ SURVEY_RULES = (
                  ("amphoe_code", "house_no", "first_name_phonetic")),
     _rule("age+names_sound", "birth_year_be", "first_name_phonetic", "last_name_phonetic", record_first="age_birth_years"),
     _rule("age+sex+last_name_sound", "birth_year_be", "sex", "last_name_phonetic", record_first="age_birth_years"),
-    _rule("age+sex+first_name_sound", "birth_year_be", "sex", "first_name_phonetic", record_first="age_birth_years"),
+    # a first name's sound, a sex and an age alone make blocks that grow with the province: province-wide, this rule
+    # proposed 85 % of a 500,000-person province's survey pairs (1.03 M of 1.21 M) for 2 of its 22,080 links, so
+    # it looks only in the amphoe of the visit
+    _rule("age+sex+first_name_sound+amphoe", "birth_year_be", "sex", "first_name_phonetic", "amphoe_code",
+          record_first="age_birth_years"),
 )
 
 
