@@ -71,7 +71,7 @@ def prepare_records(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
 def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame) -> pl.LazyFrame:
     r = records.rename({c: f"r_{c}" for c in records.collect_schema().names() if c not in RECORD_KEY})
     p = people.lazy().rename({c: f"p_{c}" for c in people.columns if c != "citizen_id"})
-    return pairs.join(r, on=RECORD_KEY).join(p, on="citizen_id")
+    return pairs.join(r, on=RECORD_KEY, maintain_order="left").join(p, on="citizen_id", maintain_order="left")
 
 
 def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
@@ -101,6 +101,7 @@ TWIN_KEY = [*RECORD_KEY, "p_birth_full_date", "p_last_name_norm"]
 # or age says
 TWIN_UNRESOLVED = (FIRST_NAME_RANK <= pl.col("twin_first_rank")).fill_null(False)
 
+VALID_ID_KEYS = sorted({k for rule in VALID_ID_RULES for k in rule.record_keys})
 FEATURES = [*RECORD_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "birth_next_day",
             "birth_prev_day", "valid_elsewhere"]
 
@@ -239,12 +240,24 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
     paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
-        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
+        if shared is not None:
+            # every record whose valid ID a person of the province holds is settled or conflicted by stage 1, so the
+            # records left with a valid ID are those whose ID no one of the province holds: one filter on the
+            # term's valid-ID records, kept for every province with only the columns blocking reads
+            if "valid" not in shared:
+                shared["valid"] = recs.filter(pl.col("id_kind") == "valid").select(
+                    *RECORD_KEY, "citizen_id", *VALID_ID_KEYS).collect()
+            valid_keys = shared["valid"].lazy().filter(~pl.col("citizen_id").is_in(people_f["citizen_id"].implode()))
+        else:
+            valid_keys = valid
+        valid_pairs = candidate_pairs(valid_keys, people_f.lazy(), VALID_ID_RULES).collect().join(
             conflicted, on=RECORD_KEY, how="anti")
         pairs = pl.concat([pairs, valid_pairs.lazy()])
-        paired.append(with_features(valid.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi"))
-                      .select(FEATURES))
-    return CandidateStage(_with_sides(pairs, pl.concat(paired), people_f).sort([*RECORD_KEY, "citizen_id"]).collect())
+        # (every record of a pair is one of ``valid``: a semi join on the records reads no more than it needs)
+        paired.append(with_features(recs.join(valid_pairs.lazy().select(RECORD_KEY).unique(), on=RECORD_KEY, how="semi")
+                                    .with_columns(pl.lit(True).alias("valid_elsewhere"))).select(FEATURES))
+    # sorted while narrow (record key and person ID name one pair): the sides join in that order
+    return CandidateStage(_with_sides(pairs.sort([*RECORD_KEY, "citizen_id"]), pl.concat(paired), people_f).collect())
 
 
 def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool) -> pl.DataFrame:

@@ -317,6 +317,25 @@ def _truth_status(people: pl.DataFrame, records: pl.DataFrame, terms: tuple[Term
     return pl.concat(frames)
 
 
+def _id_sequences(seed: int, n: int, n_prov: int, n_outsiders: int):
+    """7-digit ID sequence numbers by position: people of province i at [i*n, (i+1)*n), outsiders (registered at the
+    first province's office) after every province. Unique across everybody while they fit in 10^7; past that (a
+    national population), unique within each province: an ID names its province's office, so IDs stay unique."""
+    total = n * n_prov + n_outsiders
+    if total <= 10**7:
+        seq = _rng(seed, 0).choice(10**7, size=total, replace=False)
+        return lambda lo, hi: seq[lo:hi]
+    first = _rng(seed, 0).choice(10**7, size=n + n_outsiders, replace=False)  # province 0 and the outsiders
+
+    def block(lo: int, hi: int) -> np.ndarray:
+        pi = lo // n
+        if pi == 0 or lo >= n * n_prov:
+            offset = lo if pi == 0 else n + lo - n * n_prov
+            return first[offset:offset + hi - lo]
+        return _rng(seed, 0, pi).choice(10**7, size=n, replace=False)[lo - pi * n:hi - pi * n]
+    return block
+
+
 def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
     """Write ``out/inbox/...`` (contract layout) and ``out/truth/*.parquet``."""
     out = Path(out)
@@ -329,11 +348,11 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
     writer = _Writer(cfg, inbox)
     # ID sequence numbers, unique across every generated person and outsider
     n_outsiders = int(n * cfg.outsider_fraction) + 1
-    seq = _rng(cfg.seed, 0).choice(10**7, size=n * n_prov + n_outsiders * len(terms), replace=False)
+    seq = _id_sequences(cfg.seed, n, n_prov, n_outsiders * len(terms))
 
     people_all, careers_all, moe_true, survey_truth, status_all = [], [], [], [], []
     for pi, prov in enumerate(cfg.provinces):
-        people = make_people(_rng(cfg.seed, 1, int(prov)), prov, n, latest.year_be, seq[pi * n:(pi + 1) * n])
+        people = make_people(_rng(cfg.seed, 1, int(prov)), prov, n, latest.year_be, seq(pi * n, (pi + 1) * n))
         careers = simulate_careers(_rng(cfg.seed, 2, int(prov)), people, terms)
         people_all.append(people)
         careers_all.append(careers)
@@ -349,7 +368,7 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
                             term, cfg.provinces, cfg.other_province_school) for p in cfg.provinces]
         n_term = sum(r.height for r in recs)
         lo = n * n_prov + ti * n_outsiders
-        recs.append(extra_students(_rng(cfg.seed, 6, ti), n_outsiders, "outsider", term, cfg.provinces[0], seq[lo:lo + n_outsiders]))
+        recs.append(extra_students(_rng(cfg.seed, 6, ti), n_outsiders, "outsider", term, cfg.provinces[0], seq(lo, lo + n_outsiders)))
         for p in cfg.provinces:
             recs.append(extra_students(_rng(cfg.seed, 7, ti, int(p)), max(1, int(n_term / n_prov * cfg.gcode_fraction)),
                                        "gcode", term, p))
