@@ -10,6 +10,7 @@ a decided pair never returns to the review queue.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from matching import comparisons as cmp
 from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs
 from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
-from matching.scoring import score
+from matching.scoring import score, weight_bound
 from matching.settings import Settings, load_settings, profile
 from zero_dropout.tables import DECISION, RECORD_LINKS, REVIEW_QUEUE
 from zero_dropout.terms import Term
@@ -74,21 +75,29 @@ def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame
     return pairs.join(r, on=RECORD_KEY, maintain_order="left").join(p, on="citizen_id", maintain_order="left")
 
 
-def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
-    """Comparison levels of every pair; ``ids=False`` leaves out the ID level (the model does not learn it)."""
-    first_sim, first_edits = cmp.name_scores(pairs["r_first_name_norm"], pairs["p_first_name_norm"])
-    last_sim, last_edits = cmp.name_scores(pairs["r_last_name_norm"], pairs["p_last_name_norm"])
-    pairs = pairs.with_columns(
-        first_sim.alias("first_name_sim"), last_sim.alias("last_name_sim"),
-        first_edits.alias("first_name_edits"), last_edits.alias("last_name_edits"),
-        *([cmp.id_edits(pairs["r_id_raw"], pairs["citizen_id"]).alias("id_edits")] if ids else []),
-    )
-    levels = [cmp.name_level("first_name", s).alias("first_name_level"), cmp.name_level("last_name", s).alias("last_name_level"),
-              cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"),
+def _cheap_levels(pairs: pl.DataFrame, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
+    """Every comparison level but the names' (no string similarity): birth date, sex, ID, age, address."""
+    if ids:
+        pairs = pairs.with_columns(cmp.id_edits(pairs["r_id_raw"], pairs["citizen_id"]).alias("id_edits"))
+    levels = [cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"),
               *([cmp.id_level().alias("id_level")] if ids else [])]
     if survey:
         levels += [cmp.age_level(term.year_be).alias("age_level"), cmp.address_level().alias("address_level")]
     return pairs.with_columns(levels)
+
+
+def _name_levels(pairs: pl.DataFrame, s: Settings) -> pl.DataFrame:
+    first_sim, first_edits = cmp.name_scores(pairs["r_first_name_norm"], pairs["p_first_name_norm"])
+    last_sim, last_edits = cmp.name_scores(pairs["r_last_name_norm"], pairs["p_last_name_norm"])
+    pairs = pairs.with_columns(first_sim.alias("first_name_sim"), last_sim.alias("last_name_sim"),
+                               first_edits.alias("first_name_edits"), last_edits.alias("last_name_edits"))
+    return pairs.with_columns(cmp.name_level("first_name", s).alias("first_name_level"),
+                              cmp.name_level("last_name", s).alias("last_name_level"))
+
+
+def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
+    """Comparison levels of every pair; ``ids=False`` leaves out the ID level (the model does not learn it)."""
+    return _name_levels(_cheap_levels(pairs, term, survey, ids), s)
 
 
 # how well a first name agrees (exact 4 .. different 0), and whether a birth date agrees
@@ -260,15 +269,32 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     return CandidateStage(_with_sides(pairs.sort([*RECORD_KEY, "citizen_id"]), pl.concat(paired), people_f).collect())
 
 
-def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool) -> pl.DataFrame:
-    """Comparison levels of every candidate pair, weighted by the partition's model; only what the decisions read
-    is kept (a large province's candidates are millions of pairs, each with both sides' features)."""
-    scored = score(_compare(candidates.pairs, s, term, survey).lazy(), model)
+def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool,
+                  decided: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Comparison levels of every candidate pair that can matter, weighted by the partition's model; only what the
+    decision and review stages read is kept (a large province's candidates are millions of pairs, each with both
+    sides' features).
+
+    A pair whose highest reachable weight (``weight_bound``: the names at their best unless they are equal) is
+    below the review threshold less the ambiguity margin is left out before the names are compared: it can be
+    neither linked nor reviewed, and as a runner-up it is more than the margin below any candidate that could be
+    (so every decision and review stays the same). A pair is kept whatever its bound when another candidate of
+    its record with the same birth date and surname is kept (twins are told apart among all of them), or when an
+    officer decided it."""
+    cheap = _cheap_levels(candidates.pairs, term, survey)
+    cut = math.log2(s.review_probability / (1 - s.review_probability)) - s.ambiguity_margin - BOUND_SLACK
+    can_matter = weight_bound(cheap.lazy(), model) >= cut
+    keep = can_matter | can_matter.any().over(TWIN_KEY)
+    if decided is not None and decided.height:
+        keep = keep | pl.struct(DECISION_KEY).is_in(decided.select(pl.struct(DECISION_KEY)).to_series().implode())
+    kept = cheap.filter(keep)
+    scored = score(_name_levels(kept, s).lazy(), model)
     have = scored.collect_schema().names()
     return scored.select([c for c in DECIDED_COLUMNS if c in have]).collect()
 
 
 DECISION_KEY = [*RECORD_KEY, "citizen_id"]
+BOUND_SLACK = 1e-6  # the bound and the score add the same weights in another order
 # what the decision and review stages read of a scored pair
 DECIDED_COLUMNS = [*DECISION_KEY, "match_weight", "match_probability", "evidence", "first_name_level", "birth_date_level",
                    "id_level", "p_birth_full_date", "p_last_name_norm", "r_school_code"]
@@ -392,7 +418,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
     lap("model")
     candidates = candidate_stage(recs, people_f, exact, term, survey, shared)
     lap("blocking")
-    scored = scoring_stage(candidates, model, s, term, survey)
+    scored = scoring_stage(candidates, model, s, term, survey, decided)
     lap("scoring")
     decided_links = decision_stage(scored, exact, decided, s, survey)
     links = link_frame(decided_links, source, model)
@@ -406,6 +432,7 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
         "links_officer": decided_links.forced.height,
         "exact_conflicts": strong_conflicts.height,
         "candidate_pairs": candidates.pairs.height,
+        "scored_pairs": scored.height,
         "review_queue": review.height,
         "seconds": round(time.perf_counter() - started, 3),
     }

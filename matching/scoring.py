@@ -56,3 +56,26 @@ def score(pairs: pl.LazyFrame, model: LinkageModel) -> pl.LazyFrame:
         (1.0 / (1.0 + (-total * math.log(2)).exp())).alias("match_probability"),
         evidence.alias("evidence"),
     )
+
+
+NAME_FIELDS = ("first_name", "last_name")
+NAME_LEVELS = ("exact", "close", "fuzzy", "phonetic", "different")  # matching/comparisons.py: name_level
+
+
+def weight_bound(pairs: pl.LazyFrame, model: LinkageModel) -> pl.Expr:
+    """The highest match weight a pair can reach, from everything but the name similarities: every level that is
+    cheap to compute (birth date, sex, ID, age, address) at its weight, and each name at its weight when the two
+    names are equal (with its term frequency), else at the best weight any other level of that field has."""
+    have = pairs.collect_schema().names()
+    cheap = [level_weight(f, model.weights) for f in FIELDS if f not in NAME_FIELDS and f"{f}_level" in have]
+    names = []
+    for f in NAME_FIELDS:
+        levels = {k.split(":", 1)[1]: v for k, v in model.weights.items() if k.startswith(f + ":")}
+        # a level missing from the model weighs 0 in score()
+        best_other = max(levels.get(lv, 0.0) for lv in NAME_LEVELS if lv != "exact")
+        rec, per = pl.col(f"r_{f}_norm"), pl.col(f"p_{f}_norm")
+        freq, mean = pl.col(f"p_{f}_freq"), pl.col(f"p_{f}_mean_freq")
+        tf = pl.when(freq.is_not_null()).then((mean / freq).log(2).clip(-TF_CAP, TF_CAP)).otherwise(0.0)
+        names.append(pl.when(rec.is_null() | per.is_null()).then(0.0).when(rec == per)
+                     .then(levels.get("exact", 0.0) + tf).otherwise(best_other))
+    return pl.sum_horizontal(*cheap, *names) + prior_weight(model)
