@@ -401,10 +401,11 @@ def generate(cfg: GeneratorConfig, out: Path) -> GenerationSummary:
 
     moe_truth = pl.concat(moe_true)
     moe_join = moe_truth.select("source_file", "source_row", "term", "true_citizen_id", "person_kind", "enrollment_status", "id_noise")
-    status = pl.concat([
-        _truth_status(people.filter(pl.col("province_code") == p), moe_join.rename({"true_citizen_id": "citizen_id"}), terms)
-        for p in cfg.provinces
-    ])
+    # one pass over every record (per province it was one pass per province over the whole export), rows in the
+    # order of province, then term, as before
+    status = _truth_status(people, moe_join.rename({"true_citizen_id": "citizen_id"}), terms).with_columns(
+        pl.col("province_code").replace_strict({p: i for i, p in enumerate(cfg.provinces)}, return_dtype=pl.Int32)
+        .alias("__province")).sort("__province", "term", maintain_order=True).drop("__province")
     status_all.append(status)
 
     for pi, prov in enumerate(cfg.provinces):
