@@ -7,6 +7,7 @@ wrong for Thai), for all pairs at once with ``rapidfuzz.process.cpdist``.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
@@ -21,12 +22,22 @@ def name_scores(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series
     Jaro-Winkler misses a dropped first letter ("ชญา" / "ธัชญา" score 0): its matching window is too
     narrow for a shift at the start of a short name. Two edits or fewer catch it."""
     both = left.is_not_null() & right.is_not_null()
-    a, b = left.fill_null("").to_list(), right.fill_null("").to_list()
+    a, b = _python_strings(left), _python_strings(right)
     sim = pl.Series(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=pl.Float32)
     edits = pl.Series(process.cpdist(a, b, scorer=Levenshtein.distance, workers=-1), dtype=pl.Int32)
     if (~both).any():
         sim, edits = sim.set(~both, None), edits.set(~both, None)
     return sim, edits
+
+
+def _python_strings(col: pl.Series) -> np.ndarray:
+    """The column as Python strings (null as ""), each distinct value converted once: names repeat, and turning
+    every row into a new Python string costs as much as comparing it."""
+    cat = col.fill_null("").cast(pl.Categorical)
+    distinct = cat.unique()
+    table = np.empty(int(distinct.to_physical().max() or 0) + 1, dtype=object)
+    table[distinct.to_physical().to_numpy()] = distinct.cast(pl.String).to_list()
+    return table[cat.to_physical().to_numpy()]
 
 
 def name_level(field: str, s: Settings) -> pl.Expr:

@@ -210,3 +210,45 @@ def test_the_same_inputs_give_the_same_model_and_links():
     runs = [_link(records) for _ in range(4)]  # joins return rows in no fixed order: the model must not care
     assert len({r.model.fingerprint for r in runs}) == 1
     assert all(r.links.equals(runs[0].links) and r.review.equals(runs[0].review) for r in runs)
+
+
+def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(tmp_path):
+    """The work a run shares between provinces (ID counts, records without a valid ID, valid-ID records held
+    by no one of the province) changes nothing: each province's links and review queue equal its own run's.
+    Generated: two provinces, harsh noise, the national MOE export of both (and other provinces' children)."""
+    from schemas.ingest import ingest
+    from zero_dropout.generator import PROFILES, GeneratorConfig, generate
+    from zero_dropout.inbox import files_for
+
+    noise, style = PROFILES["harsh"]
+    generate(GeneratorConfig(("55", "40"), (TERM,), 2500, seed=5, noise=noise, style=style), tmp_path)
+    inbox = tmp_path / "inbox"
+    moe = ingest(files_for(inbox, "moe", term=str(TERM)), "moe", term=str(TERM)).accepted
+    people = {p: ingest(files_for(inbox, "registry", province=p), "registry", province=p, latest_only=True).accepted
+              for p in ("55", "40")}
+    shared: dict = {}
+    together = {p: link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, shared=shared) for p in ("55", "40")}
+    assert {"id_counts", "rescue", "valid"} <= shared.keys()
+    for p, result in together.items():
+        alone = link(people[p].lazy(), moe.lazy(), source="moe", term=TERM)
+        assert result.links.equals(alone.links) and result.review.equals(alone.review)
+        assert result.links.filter(pl.col("rule") != "exact_id").height > 0
+
+
+def test_a_pair_that_can_change_no_decision_is_not_compared_by_name():
+    """A valid ID that no one of the province holds (another province's child, most likely) on a record that shares
+    both names and the birth year with one of the province's children, born another day: the pair is proposed,
+    but even at its best it stays far below review, so its names are never compared. Born the same day, the
+    record may be the child's (a typo that made another valid ID): that pair is scored."""
+    exact = [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+              "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[4:404]]
+    elsewhere = make_pid(9_000_001, office="4001")
+    child = PEOPLE[500]
+    namesake = {"citizen_id": elsewhere, "id_kind": "valid", "id_raw": elsewhere, "first_name": child["first_name"],
+                "last_name": child["last_name"], "sex": child["sex"],
+                "birth_full_date": child["birth_full_date"].replace(month=child["birth_full_date"].month % 12 + 1)}
+    result = _link([*exact, namesake])
+    assert result.stats["candidate_pairs"] == 1 and result.stats["scored_pairs"] == 0
+    assert result.links.height == 400 and result.review.height == 0
+    result = _link([*exact, {**namesake, "birth_full_date": child["birth_full_date"]}])
+    assert result.stats["candidate_pairs"] == result.stats["scored_pairs"] == 1
