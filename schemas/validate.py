@@ -86,6 +86,7 @@ def _failure_case(frame: pl.DataFrame, raw: pl.DataFrame, columns: list[str]) ->
     """The raw text of each failing column, for (row index, column) rows of ``frame``."""
     lineage = ["source_sheet", "source_row"]
     present = [c for c in columns if c in raw.columns]
+    raw = raw.join(frame.select(lineage).unique(), on=lineage, how="semi")  # the failing rows only, not the file
     values = raw.select(*lineage, *[pl.col(c).cast(pl.String).str.slice(0, RAW_VALUE_MAX_CHARS) for c in present]).unpivot(
         index=lineage, variable_name="column", value_name="failure_case") if present else pl.DataFrame(
         schema={"source_sheet": pl.String, "source_row": pl.Int64, "column": pl.String, "failure_case": pl.String})
@@ -123,9 +124,11 @@ def validate(frame: pl.DataFrame, source: str, raw: pl.DataFrame, province: str 
     # a quarantined row lists its repairable problems too: the whole story of why it is unusable
     failures = pl.concat([failures, repairs.filter(pl.col(ROW_INDEX).is_in(bad_rows.implode())).select(
         pl.col(ROW_INDEX).alias("index"), "column", "check", "failure_case")])
-    bad = positions.filter(pl.col(ROW_INDEX).is_in(bad_rows.implode())).join(
-        raw.select(*lineage, pl.struct(pl.col(raw_fields).cast(pl.String).str.slice(0, RAW_VALUE_MAX_CHARS))
-                   .struct.json_encode().alias("raw_values")),
+    bad = positions.filter(pl.col(ROW_INDEX).is_in(bad_rows.implode()))
+    bad = bad.join(
+        raw.join(bad.select(lineage), on=lineage, how="semi")  # the quarantined rows' raw values only
+        .select(*lineage, pl.struct(pl.col(raw_fields).cast(pl.String).str.slice(0, RAW_VALUE_MAX_CHARS))
+                .struct.json_encode().alias("raw_values")),
         on=lineage, how="left",
     )
     quarantine = (
