@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from matching.settings import Settings
+from zero_dropout import thai_id
 
 
 def name_scores(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -90,20 +91,11 @@ def sex_level() -> pl.Expr:
     return pl.when(r.is_null() | p.is_null()).then(None).when(r == p).then(pl.lit("agree")).otherwise(pl.lit("disagree"))
 
 
-def id_edits(written: pl.Series, person: pl.Series) -> pl.Series:
-    """Optimal-string-alignment distance between the 13-digit ID as written and the person's ID: 1 is one
-    digit substitution or one adjacent transposition (null where the record has no 13-digit ID)."""
-    usable = written.str.contains(r"^[0-9]{13}$").fill_null(False) & person.is_not_null()
-    d = process.cpdist(written.fill_null("").to_list(), person.fill_null("").to_list(), scorer=OSA.distance, workers=-1)
-    out = pl.Series(d, dtype=pl.Int32)
-    return out.set(~usable, None) if (~usable).any() else out
-
-
 def id_level() -> pl.Expr:
     """An ID one typo away from the person's, whether its check digit failed (found by blocking) or the typo
     made another valid ID. A valid ID of somebody else is no level: the record's group (a valid ID held
     elsewhere) has its own prior (matching/model.py), which already says it."""
-    near = pl.col("id_one_edit") | (pl.col("id_edits") == 1).fill_null(False)
+    near = pl.col("id_one_edit") | thai_id.one_typo_apart_expr("r_id_raw", "citizen_id").fill_null(False)
     return pl.when(near).then(pl.lit("one_edit")).otherwise(None)
 
 

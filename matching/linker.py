@@ -77,8 +77,6 @@ def _with_sides(pairs: pl.LazyFrame, records: pl.LazyFrame, people: pl.DataFrame
 
 def _cheap_levels(pairs: pl.DataFrame, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
     """Every comparison level but the names' (no string similarity): birth date, sex, ID, age, address."""
-    if ids:
-        pairs = pairs.with_columns(cmp.id_edits(pairs["r_id_raw"], pairs["citizen_id"]).alias("id_edits"))
     levels = [cmp.birth_level().alias("birth_date_level"), cmp.sex_level().alias("sex_level"),
               *([cmp.id_level().alias("id_level")] if ids else [])]
     if survey:

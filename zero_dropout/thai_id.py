@@ -102,3 +102,18 @@ def with_check_digit_expr(first12: pl.Expr) -> pl.Expr:
     """Append the check digit to a 12-digit string column."""
     total = pl.sum_horizontal(first12.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(WEIGHTS))
     return pl.concat_str(first12, ((11 - total % 11) % 10).cast(pl.String))
+
+
+def one_typo_apart_expr(written: str | pl.Expr, other: str | pl.Expr) -> pl.Expr:
+    """Whether two 13-digit IDs are one typo apart: one digit substituted, or two adjacent digits transposed (an
+    optimal-string-alignment distance of exactly 1). Null where either is not 13 digits. Integer arithmetic on
+    the digits, no string per row."""
+    a, b = (pl.col(c) if isinstance(c, str) else c for c in (written, other))
+    usable = a.str.contains(r"^[0-9]{13}$").fill_null(False) & b.str.contains(r"^[0-9]{13}$").fill_null(False)
+    x, y = a.cast(pl.Int64, strict=False), b.cast(pl.Int64, strict=False)
+    da = [(x // 10**i) % 10 for i in range(13)]
+    db = [(y // 10**i) % 10 for i in range(13)]
+    differ = [p != q for p, q in zip(da, db)]
+    hamming = pl.sum_horizontal([d.cast(pl.Int8) for d in differ])
+    swapped = pl.any_horizontal([differ[i] & differ[i + 1] & (da[i] == db[i + 1]) & (da[i + 1] == db[i]) for i in range(12)])
+    return pl.when(usable).then((hamming == 1) | ((hamming == 2) & swapped))
