@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from zero_dropout import thai_id
+
 RECORD_KEY = ["source_file", "source_sheet", "source_row"]
 
 
@@ -78,8 +80,10 @@ def _edits() -> pl.LazyFrame:
 
 
 def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
-    """Every ID one substitution or one adjacent transposition away from a record's 13-digit ID whose
-    check digit is wrong (a valid ID of somebody else is left to the name and date rules).
+    """Every valid ID one substitution or one adjacent transposition away from a record's 13-digit ID whose
+    check digit is wrong (a valid ID of somebody else is left to the name and date rules). Only valid variants
+    are kept: a registry person's ID is valid (the registry quarantines any other), so no other variant can be
+    somebody's, and about one in ten passes the check digit.
 
     Integer arithmetic on the ID: place value p = 10^(12-pos); a substitution replaces digit d at p by
     a new digit, a transposition exchanges the digits at p and p/10.
@@ -97,16 +101,16 @@ def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
     return (
         base.join(_edits(), how="cross")
         .with_columns(variant.alias("v"))
-        .filter(pl.col("v") != pl.col("n"))
+        .filter((pl.col("v") != pl.col("n")) & thai_id.valid_number_expr(pl.col("v")))
         .select(*RECORD_KEY, pl.col("v").cast(pl.String).str.zfill(13).alias("candidate_id"))
         .unique()
     )
 
 
 def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[BlockingRule, ...],
-                    id_column: str | None = None) -> pl.LazyFrame:
+                    id_column: str | None = None, variants: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Distinct (record key, citizen_id) pairs, the first rule that proposed each, and whether an ID one edit
-    away did."""
+    away did (``variants``: the records' ``id_variants`` when the caller has them already)."""
     parts = []
     schema = records.collect_schema()
     for rule in rules:
@@ -117,7 +121,7 @@ def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[Bl
         keys = [f"__k{i}" for i in range(len(rule.record_keys))]
         parts.append(left.join(right, on=keys).select(*RECORD_KEY, "citizen_id", pl.lit(rule.name).alias("blocked_by")))
     if id_column:
-        variants = id_variants(records, id_column)
+        variants = id_variants(records, id_column) if variants is None else variants
         parts.append(variants.join(people.select("citizen_id"), left_on="candidate_id", right_on="citizen_id")
                      .select(*RECORD_KEY, pl.col("candidate_id").alias("citizen_id"), pl.lit("id_one_edit").alias("blocked_by")))
     return pl.concat(parts).group_by(*RECORD_KEY, "citizen_id").agg(

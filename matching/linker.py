@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from matching import comparisons as cmp
-from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs
+from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs, id_variants
 from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score, weight_bound
@@ -244,7 +244,15 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
         conflict_f = exact.checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
             *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
         rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
-    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
+    # the ID variants of records whose check digit failed are the same for every province (a conflicted record's
+    # ID is valid: it has none)
+    variants = None
+    if shared is not None and not survey:
+        if "variants" not in shared:
+            shared["variants"] = id_variants(shared["rescue"].lazy(), "id_raw").collect()
+        variants = shared["variants"].lazy()
+    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw",
+                            variants=variants)
     paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
         if shared is not None:

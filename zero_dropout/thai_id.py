@@ -64,8 +64,14 @@ def is_valid_expr(col: str | pl.Expr) -> pl.Expr:
     c = pl.col(col) if isinstance(col, str) else col
     # digits by integer arithmetic on the whole number: far faster than 13 string slices
     number = pl.when(c.str.contains(ID_PATTERN)).then(c.cast(pl.Int64, strict=False))
+    return valid_number_expr(number)
+
+
+def valid_number_expr(number: pl.Expr) -> pl.Expr:
+    """Polars expression: an ID held as a whole number (13 digits with leading zeros dropped) is valid: category
+    0-8 and a correct check digit (null counts as invalid)."""
     total = pl.sum_horizontal((number // 10 ** (12 - i)) % 10 * w for i, w in enumerate(WEIGHTS))
-    return (number % 10 == (11 - total % 11) % 10).fill_null(False)
+    return ((number >= 0) & (number < 9 * 10**12) & (number % 10 == (11 - total % 11) % 10)).fill_null(False)
 
 
 def is_gcode_expr(col: str | pl.Expr) -> pl.Expr:
