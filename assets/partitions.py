@@ -70,8 +70,10 @@ def partition_key(province: str, term: str) -> dg.MultiPartitionKey:
 Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
-SMALL_PROVINCE = 50_000  # registry people: the partitions of provinces this small are worked on side by side
-SMALL_EXTRACT_BYTES = 25_000_000  # a registry extract not yet staged: about as many people, in any file form
+# registry people: the partitions of provinces this small are worked on side by side (a province of the national
+# average, about 182,000 people, links against a national MOE term in about 1.5 GB beside what the run shares)
+SMALL_PROVINCE = 200_000
+SMALL_EXTRACT_BYTES = 100_000_000  # a registry extract not yet staged: about as many people, in any file form
 
 
 def side_by_side(paths, provinces: Iterable[str]) -> bool:
