@@ -12,8 +12,8 @@ from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link
-from assets.partitions import (ONE_RUN, by_province, by_term, each_partition, province_term, province_term_partitions,
-                               ranged_asset)
+from assets.partitions import (ONE_RUN, SMALL_PROVINCE_NATIONAL, by_province, by_term, each_partition, province_term,
+                               province_term_partitions, ranged_asset)
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
@@ -143,7 +143,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     for term, provinces in Counter(province_term(key)[1] for key in context.partition_keys).items():
         scan = paths.staging.scan("moe", "students", term=term)  # one province streams the file
         national[term] = (scan.collect().lazy(), {}) if provinces > 1 else (scan, None)
-    yield from each_partition(context, one, paths)
+    yield from each_partition(context, one, paths, largest=SMALL_PROVINCE_NATIONAL)
 
 
 # what a published link of each province-term source carries of its record (matching/detail.py), and its table

@@ -70,23 +70,29 @@ def partition_key(province: str, term: str) -> dg.MultiPartitionKey:
 Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
-# registry people: the partitions of provinces this small are worked on side by side (a province of the national
-# average, about 182,000 people, links against a national MOE term in about 1.5 GB beside what the run shares)
+# registry people: the partitions of provinces this small are worked on side by side (the national average is
+# about 182,000). Ingest and the linkage of a province's own exports spend much of their time in Python (names,
+# per-partition steps), which one core leaves the other free for.
 SMALL_PROVINCE = 200_000
-SMALL_EXTRACT_BYTES = 100_000_000  # a registry extract not yet staged: about as many people, in any file form
+# A step whose every partition works over one national frame (MOE linkage) keeps both cores busy in Polars for a
+# province of this size already: side by side, 182,000-person provinces took 10.7 s each instead of 8 s.
+SMALL_PROVINCE_NATIONAL = 50_000
+BYTES_PER_PERSON = 500  # a registry extract not yet staged: about this many bytes a person, in any file form
 
 
-def side_by_side(paths, provinces: Iterable[str]) -> bool:
-    """Whether every province of a run is small enough for its partitions to be worked on side by side (one per
-    core): for two large provinces, the memory of both at once is not worth the time it saves them."""
+def side_by_side(paths, provinces: Iterable[str], largest: int = SMALL_PROVINCE) -> bool:
+    """Whether every province of a run has at most ``largest`` registry people, so that its partitions are worked
+    on side by side (one per core): for two large provinces, the memory of both at once is not worth the time
+    it saves them."""
     from zero_dropout import inbox
 
     for province in set(provinces):
         staged = paths.staging.path("registry", "people", province)
         if staged.exists():
-            if pl.scan_parquet(staged).select(pl.len()).collect().item() > SMALL_PROVINCE:
+            if pl.scan_parquet(staged).select(pl.len()).collect().item() > largest:
                 return False
-        elif sum(f.path.stat().st_size for f in inbox.files_for(paths.inbox, "registry", province=province)) > SMALL_EXTRACT_BYTES:
+        elif sum(f.path.stat().st_size for f in inbox.files_for(paths.inbox, "registry", province=province)) > \
+                largest * BYTES_PER_PERSON:
             return False
     return True
 
@@ -96,17 +102,17 @@ def _province(key: str) -> str:
 
 
 def each_partition(context: dg.AssetExecutionContext, body: Callable[[str], Iterable[Result]],
-                   paths=None) -> Iterator[Result]:
+                   paths=None, largest: int = SMALL_PROVINCE) -> Iterator[Result]:
     """Run ``body(partition_key)`` for every partition of the run, in key order. What each yields is reported on
     that partition's materialization (a ``NOTICE`` in it is also logged as a warning); each check is one
     evaluation for the run (passed when it passed for every partition; with many partitions its metadata names
     the failing ones). Results come out per asset in the order the body first yielded them, as a multi-asset
     needs. Given the run's ``paths``, bodies run side by side, one per core, when every province of the run is
-    small (``side_by_side``; Polars and rapidfuzz work outside the GIL): such a body must not use ``context``,
-    which only this function touches."""
+    small (``side_by_side``, at most ``largest`` registry people; Polars and rapidfuzz work outside the GIL):
+    such a body must not use ``context``, which only this function touches."""
     keys = list(context.partition_keys)
     single = len(keys) == 1
-    parallel = paths is not None and not single and side_by_side(paths, [_province(key) for key in keys])
+    parallel = paths is not None and not single and side_by_side(paths, [_province(key) for key in keys], largest)
     order: dict[dg.AssetKey, None] = {}
     checks: dict[tuple[dg.AssetKey | None, str | None], list[tuple[str, dg.AssetCheckResult]]] = {}
     started = time.perf_counter()
