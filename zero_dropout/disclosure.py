@@ -36,9 +36,10 @@ def secondary(frame: pl.DataFrame, dims: list[str], fixed: tuple[str, ...] = ("p
     """Secondary suppression of a ``counted`` table: where a total is published, one suppressed cell among
     visible ones is its total minus the rest. Along every dimension (cells that differ in that one dimension
     only sum to a total), a group with exactly one suppressed cell gets its smallest visible cell suppressed
-    too; repeated until no group has exactly one."""
+    too; repeated until no group has exactly one. Of equally small cells, the first in ``dims`` order: the same
+    cells whatever order the rows came in."""
     free = [d for d in dims if d not in fixed]
-    out = frame
+    out = frame.sort(dims, nulls_last=False)
     for _ in range(2 * len(free) + 2):
         changed = False
         for d in free:
