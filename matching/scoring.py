@@ -22,12 +22,13 @@ def tf_adjustment(field: str) -> pl.Expr:
 
     log2(average frequency of an agreeing name / this name's frequency), capped: zero on average.
     """
+    return pl.when(pl.col(f"{field}_level") == "exact").then(_name_tf(field)).otherwise(0.0)
+
+
+def _name_tf(field: str) -> pl.Expr:
+    """log2(average frequency of a name / this person's name frequency), capped; 0 where the frequency is unknown."""
     freq, mean = pl.col(f"p_{field}_freq"), pl.col(f"p_{field}_mean_freq")
-    return (
-        pl.when((pl.col(f"{field}_level") == "exact") & freq.is_not_null())
-        .then((mean / freq).log(2).clip(-TF_CAP, TF_CAP))
-        .otherwise(0.0)
-    )
+    return pl.when(freq.is_not_null()).then((mean / freq).log(2).clip(-TF_CAP, TF_CAP)).otherwise(0.0)
 
 
 def prior_weight(model: LinkageModel) -> pl.Expr:
@@ -74,8 +75,6 @@ def weight_bound(pairs: pl.LazyFrame, model: LinkageModel) -> pl.Expr:
         # a level missing from the model weighs 0 in score()
         best_other = max(levels.get(lv, 0.0) for lv in NAME_LEVELS if lv != "exact")
         rec, per = pl.col(f"r_{f}_norm"), pl.col(f"p_{f}_norm")
-        freq, mean = pl.col(f"p_{f}_freq"), pl.col(f"p_{f}_mean_freq")
-        tf = pl.when(freq.is_not_null()).then((mean / freq).log(2).clip(-TF_CAP, TF_CAP)).otherwise(0.0)
         names.append(pl.when(rec.is_null() | per.is_null()).then(0.0).when(rec == per)
-                     .then(levels.get("exact", 0.0) + tf).otherwise(best_other))
+                     .then(levels.get("exact", 0.0) + _name_tf(f)).otherwise(best_other))
     return pl.sum_horizontal(*cheap, *names) + prior_weight(model)
