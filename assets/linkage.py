@@ -11,9 +11,9 @@ import polars as pl
 from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
 from matching.blocking import RECORD_KEY
 from matching import detail
-from matching.linker import link
+from matching.linker import link, settled_by_id
 from assets.partitions import (ONE_RUN, SMALL_PROVINCE_NATIONAL, by_province, by_term, each_partition, province_term,
-                               province_term_partitions, ranged_asset)
+                               province_term_partitions, ranged_asset, term_partitions)
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
@@ -58,6 +58,31 @@ def target_population(context: dg.AssetExecutionContext, paths: PipelinePaths):
         })
 
     yield from each_partition(context, one, paths)
+
+
+@ranged_asset(partitions_def=term_partitions, group_name="linkage", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
+              deps=["moe_students", dg.AssetDep("registry_people", partition_mapping=dg.AllPartitionMapping())])
+def moe_exact_ids(context: dg.AssetExecutionContext, paths: PipelinePaths):
+    """The term's exact-ID pass for the whole country: the MOE records whose valid ID a registry person of any
+    loaded province holds, with the same first name and birth date. Their province's stage 1 links them; every
+    province's fallback (moe_links) works only on the records this pass left."""
+
+    def one(term: str):
+        started = time.perf_counter()
+        registries = paths.staging.files("registry", "people")
+        students = paths.staging.scan("moe", "students", term=term)
+        people = pl.concat([pl.scan_parquet(f) for f in registries], how="diagonal_relaxed") if registries else None
+        settled = (settled_by_id(students, people).collect() if people is not None
+                   else pl.DataFrame(schema={c: students.collect_schema()[c] for c in RECORD_KEY}))
+        paths.staging.write(settled, "moe", SETTLED_BY_ID, term=term)
+        yield dg.MaterializeResult(metadata={
+            "records_settled": settled.height, "registry_provinces": len(registries),
+            "seconds": round(time.perf_counter() - started, 3), "dagster/row_count": settled.height})
+
+    yield from each_partition(context, one)
+
+
+SETTLED_BY_ID = "settled_by_id"  # staged as moe/term=<t>/settled_by_id.parquet: record keys only
 
 
 def _link_metadata(result, target_linked: int, n_target: int, started: float) -> dict:
@@ -106,7 +131,8 @@ def _review_metadata(review: pl.DataFrame) -> dict:
     partitions_def=province_term_partitions, group_name="linkage",
     specs=[dg.AssetSpec("moe_links", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
                         deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
-                              dg.AssetDep("moe_students", partition_mapping=by_term), "target_population"],
+                              dg.AssetDep("moe_students", partition_mapping=by_term),
+                              dg.AssetDep("moe_exact_ids", partition_mapping=by_term), "target_population"],
                         description="MOE records of the term (national) linked to the province's registry people: exact "
                                     "IDs, then names and birth dates, with the rule, score and evidence of every link."),
            dg.AssetSpec("moe_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
@@ -124,8 +150,9 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         paths.staging.step_started("moe_linkage", province, term)
         started = time.perf_counter()
         people = paths.staging.scan("registry", "people", province)
-        students, shared = national[term]
-        result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared)
+        students, shared, settled = national[term]
+        result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared,
+                      settled=settled)
         links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
         target = paths.staging.scan("target", "population", province, term)
         n_target, linked = history.target_linked(target, links.lazy())
@@ -142,7 +169,9 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     decided = decisions.load(paths.warehouse)
     for term, provinces in Counter(province_term(key)[1] for key in context.partition_keys).items():
         scan = paths.staging.scan("moe", "students", term=term)  # one province streams the file
-        national[term] = (scan.collect().lazy(), {}) if provinces > 1 else (scan, None)
+        settled = (paths.staging.scan("moe", SETTLED_BY_ID, term=term).collect()
+                   if paths.staging.exists("moe", SETTLED_BY_ID, term=term) else None)
+        national[term] = (scan.collect().lazy(), {}, settled) if provinces > 1 else (scan, None, settled)
     yield from each_partition(context, one, paths, largest=SMALL_PROVINCE_NATIONAL)
 
 

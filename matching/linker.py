@@ -186,19 +186,37 @@ class Decisions:
     duplicates: pl.DataFrame  # a second record of one person at one school (MOE): review
 
 
+# an exact-ID pair whose first name or birth date differs is checked (stage 1); one where both agree stands
+SUSPICIOUS = ((pl.col("r_first") != pl.col("p_first")).fill_null(True)
+              | (pl.col("r_birth") != pl.col("p_birth")).fill_null(True))
+
+
+def _exact_pairs(recs: pl.LazyFrame, people: pl.LazyFrame) -> pl.LazyFrame:
+    return recs.filter(pl.col("citizen_id").is_not_null()).select(
+        *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
+    ).join(people.select("citizen_id", pl.col("first_name_norm").alias("p_first"),
+                         pl.col("birth_full_date").alias("p_birth")), on="citizen_id")
+
+
+def settled_by_id(records: pl.LazyFrame, people: pl.LazyFrame, settings: Settings | None = None,
+                  id_column: str = "citizen_id") -> pl.LazyFrame:
+    """The national exact-ID pass of a term: the record keys whose valid ID a person of any loaded province holds
+    and whose first name and birth date agree with that person's. Stage 1 of that person's province links them
+    and nothing in stage 2 undoes such a link, so no other province's fallback needs to look at them
+    (``link(settled=...)``): a valid ID, the name and the birth date of one loaded child are that child's record."""
+    s = settings or load_settings()
+    pairs = _exact_pairs(prepare_records(records, id_column), _select(people, PERSON_COLUMNS))
+    return (pairs.filter(~SUSPICIOUS) if s.verify_exact_links else pairs).select(RECORD_KEY).unique()
+
+
 def exact_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, s: Settings, term: Term, survey: bool) -> ExactStage:
     """Join valid IDs; check the pairs whose first name or birth date differ. A first name that really differs
     (not a misspelling) with a birth date that differs too is a strong conflict (the ID was typed for somebody
     else: review unless stage 2 finds the record's person); any other difference is weak (a misspelling, a
     nickname, a birth-date slip, or a sibling's or twin's ID on the other child's record): the exact link
     stands unless stage 2 links the record to somebody else with its full margin."""
-    exact = recs.filter(pl.col("citizen_id").is_not_null()).select(
-        *RECORD_KEY, "citizen_id", pl.col("first_name_norm").alias("r_first"), pl.col("birth_full_date").alias("r_birth"),
-    ).join(people_f.lazy().select("citizen_id", pl.col("first_name_norm").alias("p_first"),
-                                  pl.col("birth_full_date").alias("p_birth")), on="citizen_id").collect()
-    suspicious = ((pl.col("r_first") != pl.col("p_first")).fill_null(True)
-                  | (pl.col("r_birth") != pl.col("p_birth")).fill_null(True))
-    exact = exact.with_columns(suspicious.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
+    exact = _exact_pairs(recs, people_f.lazy()).collect()
+    exact = exact.with_columns(SUSPICIOUS.alias("suspicious") if s.verify_exact_links else pl.lit(False).alias("suspicious"))
     suspicious_keys = exact.filter("suspicious").select(*RECORD_KEY, "citizen_id")
     checked = _compare(_pairs_with_sides(suspicious_keys.lazy().with_columns(pl.lit("exact_id").alias("blocked_by"),
                                                                              pl.lit(False).alias("id_one_edit")),
@@ -217,14 +235,16 @@ def exact_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, s: Settings, term: T
 
 
 def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, survey: bool,
-                    shared: dict | None = None) -> CandidateStage:
+                    shared: dict | None = None, settled_by_pass: pl.LazyFrame | None = None) -> CandidateStage:
     """Every record not settled by stage 1, against all of the province's people. A G-code child is never in the
     registry. Records without a usable ID (missing, mistyped, mangled) and records whose valid ID named the
     wrong person go through every blocking rule; for MOE, records with a valid ID no one of the province holds
     only meet people who share a birth date and a name, or both names and the birth year (VALID_ID_RULES), with
     their own prior. The joins run on the streamed file, so the ten million records of a national export stay
     out of the feature work. The features of MOE records without a valid ID are the same for every province:
-    with ``shared`` they are computed once for all the provinces linked against the same records."""
+    with ``shared`` they are computed once for all the provinces linked against the same records.
+    ``settled_by_pass``: the record keys the term's national exact-ID pass settled (``settled_by_id``), left out
+    of the records with a valid ID."""
     settled = exact.links.join(exact.weak_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
     conflicted = exact.conflicted
@@ -233,6 +253,8 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     else:
         rescue = candidates.filter(pl.col("id_kind") != "valid")
         valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
+        if settled_by_pass is not None:
+            valid = valid.join(settled_by_pass, on=RECORD_KEY, how="anti")
     if shared is not None and not survey:  # a record without a valid ID is never settled by a province's exact IDs
         if "rescue" not in shared:
             shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
@@ -260,8 +282,10 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
             # records left with a valid ID are those whose ID no one of the province holds: one filter on the
             # term's valid-ID records, kept for every province with only the columns blocking reads
             if "valid" not in shared:
-                shared["valid"] = recs.filter(pl.col("id_kind") == "valid").select(
-                    *RECORD_KEY, "citizen_id", *VALID_ID_KEYS).collect()
+                held = recs.filter(pl.col("id_kind") == "valid")
+                if settled_by_pass is not None:
+                    held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
+                shared["valid"] = held.select(*RECORD_KEY, "citizen_id", *VALID_ID_KEYS).collect()
             valid_keys = shared["valid"].lazy().filter(~pl.col("citizen_id").is_in(people_f["citizen_id"].implode()))
         else:
             valid_keys = valid
@@ -392,11 +416,15 @@ def review_stage(d: Decisions, strong_conflicts: pl.DataFrame, links: pl.DataFra
 
 
 def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term, settings: Settings | None = None,
-         decisions: pl.DataFrame | None = None, id_column: str = "citizen_id", shared: dict | None = None) -> LinkResult:
+         decisions: pl.DataFrame | None = None, id_column: str = "citizen_id", shared: dict | None = None,
+         settled: pl.LazyFrame | pl.DataFrame | None = None) -> LinkResult:
     """Link ``records`` (MOE or survey, one term) to ``people`` (one province's registry), stage by stage:
     exact IDs, the model fitted on them, candidates, scoring, decisions, review. ``shared``: a dict the caller
     keeps for one ``records`` frame, source and term, linked province after province: what is the same for every
-    province is computed once (the result is the same as without it)."""
+    province is computed once (the result is the same as without it). ``settled`` (MOE): the record keys of the
+    term's national exact-ID pass (``settled_by_id`` over every loaded province's people): records another
+    province's stage 1 links for certain, which this province's fallback leaves alone (with ``shared``, the same
+    ``settled`` for every province of it)."""
     s = settings or load_settings()
     started = time.perf_counter()
     survey = profile(source) == "survey"
@@ -422,7 +450,9 @@ def link(people: pl.LazyFrame, records: pl.LazyFrame, *, source: str, term: Term
                       IdCounts(valid=id_counts["valid"], linked=exact.found, failed_check_digit=id_counts["failed"]))
     strong_conflicts = score(exact.strong_conflicts.lazy(), model).collect()
     lap("model")
-    candidates = candidate_stage(recs, people_f, exact, term, survey, shared)
+    if settled is not None:
+        settled = settled.lazy().select(RECORD_KEY)
+    candidates = candidate_stage(recs, people_f, exact, term, survey, shared, settled)
     lap("blocking")
     scored = scoring_stage(candidates, model, s, term, survey, decided)
     lap("scoring")

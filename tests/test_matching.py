@@ -10,7 +10,7 @@ import sys
 import polars as pl
 
 from inbox_builder import make_pid
-from matching.linker import link
+from matching.linker import link, settled_by_id
 from matching.settings import Settings
 from zero_dropout.terms import Term
 from zero_dropout.thai_text import normalize_names
@@ -214,8 +214,9 @@ def test_the_same_inputs_give_the_same_model_and_links():
 
 def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(tmp_path):
     """The work a run shares between provinces (ID counts, records without a valid ID, valid-ID records held
-    by no one of the province) changes nothing: each province's links and review queue equal its own run's.
-    Generated: two provinces, harsh noise, the national MOE export of both (and other provinces' children)."""
+    by no one of the province) changes nothing: each province's links and review queue equal its own run's,
+    with the term's national exact-ID pass as without it. Generated: two provinces, harsh noise, the national
+    MOE export of both (and other provinces' children)."""
     from schemas.ingest import ingest
     from zero_dropout.generator import PROFILES, GeneratorConfig, generate
     from zero_dropout.inbox import files_for
@@ -226,13 +227,44 @@ def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(t
     moe = ingest(files_for(inbox, "moe", term=str(TERM)), "moe", term=str(TERM)).accepted
     people = {p: ingest(files_for(inbox, "registry", province=p), "registry", province=p, latest_only=True).accepted
               for p in ("55", "40")}
-    shared: dict = {}
-    together = {p: link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, shared=shared) for p in ("55", "40")}
-    assert {"id_counts", "rescue", "valid"} <= shared.keys()
-    for p, result in together.items():
-        alone = link(people[p].lazy(), moe.lazy(), source="moe", term=TERM)
-        assert result.links.equals(alone.links) and result.review.equals(alone.review)
-        assert result.links.filter(pl.col("rule") != "exact_id").height > 0
+    settled = settled_by_id(moe.lazy(), pl.concat([people["55"], people["40"]], how="diagonal_relaxed").lazy()).collect()
+    assert 0 < settled.height < moe.height
+    for national in (None, settled):
+        shared: dict = {}
+        together = {p: link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, shared=shared, settled=national)
+                    for p in ("55", "40")}
+        assert {"id_counts", "rescue", "valid"} <= shared.keys()
+        for p, result in together.items():
+            alone = link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, settled=national)
+            assert result.links.equals(alone.links) and result.review.equals(alone.review)
+            assert result.links.filter(pl.col("rule") != "exact_id").height > 0
+
+
+def test_a_record_the_national_exact_id_pass_settled_is_left_alone_by_every_other_province():
+    """A record whose valid ID, first name and birth date are those of a child of province B is B's: B's stage 1
+    links it. Province A holds a namesake born the same day. On its own, A scores that pair (a typo can make
+    another valid ID); given the term's national exact-ID pass, A never looks at the record. A record bearing
+    B's ID with another name and birth date is not settled by the pass: A still scores it."""
+    exact = [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+              "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[4:404]]
+    elsewhere, child = make_pid(9_000_001, office="4001"), PEOPLE[500]
+    record = {"citizen_id": elsewhere, "id_kind": "valid", "id_raw": elsewhere, "first_name": child["first_name"],
+              "last_name": child["last_name"], "sex": child["sex"], "birth_full_date": child["birth_full_date"]}
+    records = _records([*exact, record])
+    province_a, province_b = _people(PEOPLE), _people([{**record, "citizen_id": elsewhere}])
+    loaded = pl.concat([province_a, province_b], how="diagonal_relaxed")
+    assert link(province_a, records, source="moe", term=TERM).stats["scored_pairs"] == 1
+    settled = settled_by_id(records, loaded).collect()
+    assert settled.height == 401
+    in_a = link(province_a, records, source="moe", term=TERM, settled=settled)
+    assert in_a.stats["candidate_pairs"] == 0 and in_a.links.height == 400 and in_a.review.height == 0
+    in_b = link(province_b, records, source="moe", term=TERM, settled=settled)
+    assert in_b.links["rule"].to_list() == ["exact_id"] and in_b.links["citizen_id"].to_list() == [elsewhere]
+    # B's child is another child: the record is not the one B holds, and A's namesake stays a candidate
+    other_b = _people([{**record, "first_name": "ปรีชา", "birth_full_date": dt.date(2009, 1, 2)}])
+    settled = settled_by_id(records, pl.concat([province_a, other_b], how="diagonal_relaxed")).collect()
+    assert settled.height == 400
+    assert link(province_a, records, source="moe", term=TERM, settled=settled).stats["scored_pairs"] == 1
 
 
 def test_a_pair_that_can_change_no_decision_is_not_compared_by_name():
