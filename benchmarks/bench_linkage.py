@@ -44,11 +44,18 @@ def prepare(out: Path, children: int, profile: str) -> None:
 
 
 def run_method(out: Path, method: str) -> None:
-    from matching.linker import link
+    from matching.linker import link, settled_by_id
     from zero_dropout.terms import Term
 
     data = out / "prepared"
     links, seconds = [], 0.0
+    # as the pipeline runs it: the term's national exact-ID pass over every loaded province (moe_exact_ids)
+    settled = {}
+    if method == "zero_dropout":
+        started = time.perf_counter()
+        everyone = pl.concat([pl.scan_parquet(data / f"registry_{p}.parquet") for p in PROVINCES], how="diagonal_relaxed")
+        settled = {t: settled_by_id(pl.scan_parquet(data / f"moe_{t}.parquet"), everyone).collect() for t in TERMS}
+        seconds += time.perf_counter() - started
     for p in PROVINCES:
         people = pl.read_parquet(data / f"registry_{p}.parquet")
         for t in TERMS:
@@ -58,7 +65,8 @@ def run_method(out: Path, method: str) -> None:
                 if method == "exact":
                     got = records.filter(pl.col("citizen_id").is_not_null()).join(people.select("citizen_id"), on="citizen_id").select(*KEY, "citizen_id")
                 elif method == "zero_dropout":
-                    got = link(people.lazy(), records.lazy(), source=source, term=Term.parse(t)).links.select(*KEY, "citizen_id")
+                    got = link(people.lazy(), records.lazy(), source=source, term=Term.parse(t),
+                               settled=settled[t] if source == "moe" else None).links.select(*KEY, "citizen_id")
                 else:
                     import splink_baseline
 
