@@ -13,7 +13,7 @@ from zero_dropout import thai_id
 from zero_dropout.contract import KEY_NOISE, Contract
 from zero_dropout.terms import with_partial_date
 from zero_dropout.thai_text import (
-    clean_text, decimal_number, digits_only, normalize_names, sex_code, split_title, title_sex, whole_number,
+    clean_text, decimal_number, digits_only, normalize_names, sex_code, title_sex, with_split_title, whole_number,
 )
 
 FIRST_IN_FILE = "first_in_file"
@@ -59,10 +59,7 @@ def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
 
 
 def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
-    # the first name cleaned once: split_title reads it several times
-    frame = frame.with_columns(clean_text(pl.col("first_name")).alias("first_name"))
-    title, first = split_title(pl.col("first_name"), pl.col("title"))
-    frame = frame.with_columns(title.alias("title"), first.alias("first_name"), clean_text(pl.col("last_name")).alias("last_name"))
+    frame = with_split_title(frame).with_columns(clean_text(pl.col("last_name")).alias("last_name"))
     frame = frame.with_columns(
         pl.coalesce(sex_code(pl.col("sex")), title_sex(pl.col("title"))).alias("sex"),
     )
@@ -71,9 +68,10 @@ def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
-    code = digits_only(pl.col("address_code"))
+    # the code cleaned once, then cut (an expression used five times is computed five times)
+    frame = frame.with_columns(digits_only(pl.col("address_code")).alias("address_code"))
+    code = pl.col("address_code")
     return frame.with_columns(
-        code.alias("address_code"),
         code.str.slice(0, 2).alias("address_province"),
         pl.when(code.str.len_chars() >= 4).then(code.str.slice(0, 4)).alias("amphoe_code"),
         pl.when(code.str.len_chars() >= 6).then(code.str.slice(0, 6)).alias("tambon_code"),

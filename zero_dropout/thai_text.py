@@ -91,17 +91,21 @@ def title_sex(expr: pl.Expr) -> pl.Expr:
     return clean_text(expr).replace_strict(TITLES, default=None, return_dtype=pl.Int8)
 
 
-def split_title(first_name: pl.Expr, title: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Separate a title written into the first-name field ("ด.ช.สมชาย").
+TITLE_IN_NAME = "^(" + "|".join(sorted((t.replace(".", r"\.") for t in TITLES), key=len, reverse=True)) + r")\s*"
 
-    Returns (title, first_name) expressions.
-    """
-    fn = clean_text(first_name)
-    pattern = "^(" + "|".join(sorted((t.replace(".", r"\.") for t in TITLES), key=len, reverse=True)) + r")\s*"
-    embedded = fn.str.extract(pattern, 1)
-    new_title = pl.coalesce(clean_text(title), embedded)
-    new_first = pl.when(embedded.is_not_null()).then(fn.str.replace(pattern, "")).otherwise(fn)
-    return new_title, new_first
+
+def with_split_title(frame: pl.LazyFrame, first_name: str = "first_name", title: str = "title") -> pl.LazyFrame:
+    """Separate a title written into the first-name field ("ด.ช.สมชาย"): ``title`` keeps the title column's
+    value, else the one found in the name; ``first_name`` loses it. Both columns are cleaned (``clean_text``);
+    the title in the name is looked for once (an expression used twice is computed twice)."""
+    embedded = f"__{first_name}_title"
+    frame = frame.with_columns(clean_text(pl.col(first_name)).alias(first_name)).with_columns(
+        pl.col(first_name).str.extract(TITLE_IN_NAME, 1).alias(embedded))
+    return frame.with_columns(
+        pl.coalesce(clean_text(pl.col(title)), pl.col(embedded)).alias(title),
+        pl.when(pl.col(embedded).is_not_null()).then(pl.col(first_name).str.replace(TITLE_IN_NAME, ""))
+        .otherwise(pl.col(first_name)).alias(first_name),
+    ).drop(embedded)
 
 
 @lru_cache(maxsize=1_000_000)
