@@ -137,7 +137,8 @@ def _review_metadata(review: pl.DataFrame) -> dict:
                                     "IDs, then names and birth dates, with the rule, score and evidence of every link."),
            dg.AssetSpec("moe_review_queue", kinds={"polars", "parquet"}, automation_condition=FOLLOW,
                         deps=[dg.AssetDep("registry_people", partition_mapping=by_province),
-                              dg.AssetDep("moe_students", partition_mapping=by_term)],
+                              dg.AssetDep("moe_students", partition_mapping=by_term),
+                              dg.AssetDep("moe_exact_ids", partition_mapping=by_term)],
                         description="Doubtful MOE record - person pairs for a data officer to accept or reject.")],
     backfill_policy=ONE_RUN)
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):

@@ -49,6 +49,20 @@ def test_what_a_term_reads_of_other_terms_is_a_declared_dependency(tmp_path):
         assert "published_province" in {k.path[0] for k in graph.get(dg.AssetKey("province_report")).parent_keys}
 
 
+def test_the_national_exact_id_pass_of_a_term_reads_every_province_and_feeds_each_province_of_that_term(tmp_path):
+    graph = _graph(tmp_path)
+    with dg.instance_for_test() as instance, partition_loading_context(dynamic_partitions_store=instance):
+        instance.add_dynamic_partitions("term", ["2566-2", "2567-1"])
+        registries = graph.get_parent_partition_keys_for_child(
+            "2567-1", dg.AssetKey("registry_people"), dg.AssetKey("moe_exact_ids")).partitions_subset.get_partition_keys()
+        assert len(list(registries)) == 77
+        for child in ("moe_links", "moe_review_queue"):
+            passes = graph.get_parent_partition_keys_for_child(
+                dg.MultiPartitionKey({"province": "55", "term": "2567-1"}), dg.AssetKey("moe_exact_ids"),
+                dg.AssetKey(child)).partitions_subset.get_partition_keys()
+            assert [str(k) for k in passes] == ["2567-1"]
+
+
 def test_every_blocking_check_stands_before_the_publication(tmp_path):
     graph = _graph(tmp_path)
     checks = {(c.asset_key.path[0], c.name): c.blocking for c in
