@@ -8,6 +8,8 @@ history, no warehouse: what a province gets from a spreadsheet VLOOKUP, timed in
 
 from __future__ import annotations
 
+import _measure  # noqa: F401  (reads inboxes it just generated: see _measure)
+
 import time
 from pathlib import Path
 

@@ -9,6 +9,8 @@ stage-2 records that have a true match (the prior's lambda). Paste into matching
 
 from __future__ import annotations
 
+import _measure  # noqa: F401  (reads inboxes it just generated: see _measure)
+
 import math
 import sys
 from pathlib import Path
