@@ -7,14 +7,14 @@ from assets.linkage import TERM_ASSETS
 
 # one ingest job per source: what the inbox sensor starts for the partitions a dropped file touches
 SOURCE_JOBS = {
-    source: dg.define_asset_job(f"{source}_job", selection=dg.AssetSelection.assets(*([asset] if isinstance(asset, str) else asset)), description=text)
-    for source, asset, text in (
-        ("registry", "registry_people", "Read and validate a province's civil registry extract."),
+    source: dg.define_asset_job(f"{source}_job", selection=dg.AssetSelection.assets(*assets), description=text)
+    for source, assets, text in (
+        ("registry", ("registry_people",), "Read and validate a province's civil registry extract."),
         ("moe", ("moe_students", "moe_exact_ids"), "Read and validate every MOE export of a term into the national "
                                                    "student index; link valid IDs of every loaded province at once."),
-        ("survey", "survey_responses", "Read and validate a province's field survey exports of a term."),
-        ("aid", "aid_payments", "Read and validate a province's aid payment exports of a term."),
-        ("justice", "justice_records", "Read and validate a province's juvenile justice exports of a term."),
+        ("survey", ("survey_responses",), "Read and validate a province's field survey exports of a term."),
+        ("aid", ("aid_payments",), "Read and validate a province's aid payment exports of a term."),
+        ("justice", ("justice_records",), "Read and validate a province's juvenile justice exports of a term."),
     )
 }
 province_term_job = dg.define_asset_job(
