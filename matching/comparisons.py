@@ -16,16 +16,22 @@ from matching.settings import Settings
 from zero_dropout import thai_id
 
 
+EDITS_READ = 2  # name_level: a few edits (at most this many) make a fuzzy name
+
+
 def name_scores(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Jaro-Winkler similarity and Levenshtein distance per Thai character of two equal-length string columns
     (null where either is null), from one conversion of the columns (it costs as much as each score).
 
     Jaro-Winkler misses a dropped first letter ("ชญา" / "ธัชญา" score 0): its matching window is too
-    narrow for a shift at the start of a short name. Two edits or fewer catch it."""
+    narrow for a shift at the start of a short name. Two edits or fewer catch it. A distance above
+    ``EDITS_READ`` is given as ``EDITS_READ + 1``."""
     both = left.is_not_null() & right.is_not_null()
     a, b = _python_strings(left), _python_strings(right)
     sim = pl.Series(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=pl.Float32)
-    edits = pl.Series(process.cpdist(a, b, scorer=Levenshtein.distance, workers=-1), dtype=pl.Int32)
+    # counted up to EDITS_READ + 1: only "at most EDITS_READ" is ever asked, and a bounded count is cheaper
+    edits = pl.Series(process.cpdist(a, b, scorer=Levenshtein.distance, score_cutoff=EDITS_READ, workers=-1),
+                      dtype=pl.Int32)
     if (~both).any():
         sim, edits = sim.set(~both, None), edits.set(~both, None)
     return sim, edits
@@ -44,7 +50,7 @@ def _python_strings(col: pl.Series) -> np.ndarray:
 def name_level(field: str, s: Settings) -> pl.Expr:
     sim, rec, per = pl.col(f"{field}_sim"), pl.col(f"r_{field}_norm"), pl.col(f"p_{field}_norm")
     phon = pl.col(f"r_{field}_phonetic") == pl.col(f"p_{field}_phonetic")
-    few_edits = (pl.col(f"{field}_edits") <= 2) & (pl.min_horizontal(rec.str.len_chars(), per.str.len_chars()) >= 3)
+    few_edits = (pl.col(f"{field}_edits") <= EDITS_READ) & (pl.min_horizontal(rec.str.len_chars(), per.str.len_chars()) >= 3)
     return (
         pl.when(rec.is_null() | per.is_null()).then(None)
         .when(rec == per).then(pl.lit("exact"))

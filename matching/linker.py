@@ -146,11 +146,27 @@ def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFra
                              survey).select(FEATURES).collect().lazy()
     labelled = _compare(_with_sides(labelled_keys.lazy().with_columns(plain), feats, people_f).collect(),
                         s, term, survey, ids=False)
-    random_keys = random_pairs(labelled_keys.select(RECORD_KEY), people_f["citizen_id"].sort(), U_SAMPLE).unique(
-        keep="first", maintain_order=True)
-    random = _compare(_with_sides(random_keys.lazy().with_columns(plain), feats, people_f).collect(),
+    random = _compare(_random_sides(labelled_keys.select(RECORD_KEY), feats.collect(), people_f, plain),
                       s, term, survey, ids=False)
     return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
+
+
+def _random_sides(keys: pl.DataFrame, feats: pl.DataFrame, people_f: pl.DataFrame, plain: list[pl.Expr]) -> pl.DataFrame:
+    """``random_pairs`` of the sampled records and the province's people with both sides' features, as
+    ``_with_sides`` gives them: rows are taken by number (a join on the keys of 60,000 pairs cost more than
+    comparing them)."""
+    picks = random_pairs(keys.height, people_f.height, U_SAMPLE)
+    ids = people_f["citizen_id"]
+    if ids.null_count() or not ids.is_unique().all():  # not a registry's people: pair them as _with_sides does
+        pairs = keys[picks["record_row"]].with_columns(ids.sort().gather(picks["person_rank"]).alias("citizen_id"))
+        return _with_sides(pairs.lazy().with_columns(plain), feats.lazy(), people_f).collect()
+    recs = keys.join(feats, on=RECORD_KEY, how="left", maintain_order="left")[picks["record_row"]]
+    people = people_f[ids.arg_sort().gather(picks["person_rank"])]
+    return pl.concat([
+        recs.select(*RECORD_KEY), people.select("citizen_id").with_columns(plain),
+        recs.select(pl.exclude(RECORD_KEY)).rename(lambda c: f"r_{c}"),
+        people.select(pl.exclude("citizen_id")).rename(lambda c: f"p_{c}"),
+    ], how="horizontal")
 
 
 @dataclass

@@ -139,13 +139,14 @@ def sample_rows(frame: pl.DataFrame, n: int, seed: int = 0) -> pl.DataFrame:
     return frame if frame.height <= n else frame.sample(n, seed=seed)
 
 
-def random_pairs(record_keys: pl.DataFrame, people_ids: pl.Series, n: int, seed: int = 0) -> pl.DataFrame:
-    """``n`` random (record, person) pairs, reproducible for the same inputs."""
+def random_pairs(n_records: int, n_people: int, n: int, seed: int = 0) -> pl.DataFrame:
+    """``n`` random (record, person) pairs as row numbers (``record_row`` of the records, ``person_rank`` of the
+    people in citizen_id order), each distinct pair once, in the order drawn; reproducible for the same sizes."""
     rng = np.random.default_rng(seed)
-    if record_keys.height == 0 or people_ids.len() == 0:
-        return record_keys.head(0).with_columns(pl.lit(None, pl.String).alias("citizen_id"))
-    picks = record_keys[rng.integers(0, record_keys.height, n)]
-    return picks.with_columns(people_ids.gather(rng.integers(0, people_ids.len(), n)).alias("citizen_id"))
+    if n_records == 0 or n_people == 0:
+        return pl.DataFrame(schema={"record_row": pl.Int64, "person_rank": pl.Int64})
+    return pl.DataFrame({"record_row": rng.integers(0, n_records, n), "person_rank": rng.integers(0, n_people, n)}
+                        ).unique(maintain_order=True)
 
 
 @dataclass(frozen=True)

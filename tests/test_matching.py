@@ -284,3 +284,23 @@ def test_a_pair_that_can_change_no_decision_is_not_compared_by_name():
     assert result.links.height == 400 and result.review.height == 0
     result = _link([*exact, {**namesake, "birth_full_date": child["birth_full_date"]}])
     assert result.stats["candidate_pairs"] == result.stats["scored_pairs"] == 1
+
+
+def test_the_models_random_pairs_taken_by_row_number_are_the_pairs_a_join_on_keys_gives():
+    """The model's u comes from random (record, person) pairs; their sides are taken by row number, which must give
+    what joining the drawn record keys and person IDs to both sides gives, row for row, whatever the people's order."""
+    from matching.linker import FEATURES, _random_sides, _record_features, _with_sides, prepare_people, prepare_records
+    from matching.model import U_SAMPLE, random_pairs
+
+    people_f = prepare_people(_people(PEOPLE)).sample(fraction=1.0, shuffle=True, seed=1)
+    rows = [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+             "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[:60]]
+    recs = prepare_records(_records(rows), "citizen_id").with_columns(pl.lit(False).alias("valid_elsewhere"))
+    feats = _record_features(recs, TERM, False).select(FEATURES).collect().sample(fraction=1.0, shuffle=True, seed=2)
+    keys = feats.select(KEY).sort(KEY)
+    plain = [pl.lit("random").alias("blocked_by"), pl.lit(False).alias("id_one_edit")]
+    picks = random_pairs(keys.height, people_f.height, U_SAMPLE)
+    drawn = keys[picks["record_row"]].with_columns(people_f["citizen_id"].sort().gather(picks["person_rank"]).alias("citizen_id"))
+    joined = _with_sides(drawn.lazy().with_columns(plain), feats.lazy(), people_f).collect()
+    taken = _random_sides(keys, feats, people_f, plain)
+    assert taken.height == picks.height > U_SAMPLE // 2 and taken.equals(joined)
