@@ -214,7 +214,8 @@ def test_the_same_inputs_give_the_same_model_and_links():
 
 def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(tmp_path):
     """The work a run shares between provinces (ID counts, records without a valid ID, valid-ID records held
-    by no one of the province) changes nothing: each province's links and review queue equal its own run's,
+    by no one of the province with their features, the valid IDs sorted to find each province's records) changes
+    nothing: each province's links and review queue equal its own run's,
     with the term's national exact-ID pass as without it. Generated: two provinces, harsh noise, the national
     MOE export of both (and other provinces' children)."""
     from schemas.ingest import ingest
@@ -233,7 +234,7 @@ def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(t
         shared: dict = {}
         together = {p: link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, shared=shared, settled=national)
                     for p in ("55", "40")}
-        assert {"id_counts", "rescue", "valid"} <= shared.keys()
+        assert {"id_counts", "rescue", "valid", "records", "ids_sorted"} <= shared.keys()
         for p, result in together.items():
             alone = link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, settled=national)
             assert result.links.equals(alone.links) and result.review.equals(alone.review)
