@@ -8,7 +8,7 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table
+from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table, people_for_linkage
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link, settled_by_id
@@ -150,7 +150,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         province, term = province_term(key)
         paths.staging.step_started("moe_linkage", province, term)
         started = time.perf_counter()
-        people = paths.staging.scan("registry", "people", province)
+        people = people_for_linkage(paths, province)
         students, shared, settled = national[term]
         result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared,
                       settled=settled)
@@ -221,7 +221,7 @@ def _record_linkage(source: str) -> dg.AssetsDefinition:
                 meta = {"links": 0, "review_queue": 0, "dagster/row_count": 0}
                 paths.staging.path("links", f"{source}_model", province, term).unlink(missing_ok=True)
             else:
-                people = paths.staging.scan("registry", "people", province)
+                people = people_for_linkage(paths, province)
                 result = link(people, records, source=source, term=Term.parse(term), decisions=decided)
                 links, review = carry(result.links, records), result.review
                 paths.staging.write(result.model.table.with_columns(_partition_columns(province, term)), "links",

@@ -7,6 +7,7 @@ import polars as pl
 from assets.partitions import (NOTICE, each_partition, province_partitions, province_term, province_term_partitions,
                                ranged_asset, term_partitions)
 from assets.resources import PipelinePaths
+from matching.linker import prepare_people
 from zero_dropout import inbox
 from schemas.ingest import IngestResult, ingest
 from zero_dropout.catalog import GLOSSARY
@@ -77,6 +78,20 @@ def _rows_check(asset: str) -> list[dg.AssetCheckSpec]:
                               description="rows read = rows accepted + rows quarantined, for every file")]
 
 
+PEOPLE_FEATURES = "people_features"  # registry/province=<p>/people_features.parquet: the people as the linker reads them
+
+
+def people_for_linkage(paths: PipelinePaths, province: str) -> pl.LazyFrame:
+    """The province's registry people with their matching features, as staged with them; the people alone where
+    those are missing or older than the people (a warehouse staged before they were, a step killed between the
+    two writes): the linker then prepares them itself, with the same result."""
+    staging = paths.staging
+    people, prepared = staging.path("registry", "people", province), staging.path("registry", PEOPLE_FEATURES, province)
+    if prepared.exists() and prepared.stat().st_mtime_ns >= people.stat().st_mtime_ns:
+        return pl.scan_parquet(prepared)
+    return pl.scan_parquet(people)
+
+
 @ranged_asset(partitions_def=province_partitions, group_name="sources", kinds={"polars", "parquet"},
           check_specs=_rows_check("registry_people"))
 def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
@@ -86,6 +101,8 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
         result = ingest(inbox.files_for(paths.inbox, "registry", province=province), "registry", province=province,
                         latest_only=True, cache=paths.ingest_cache)
         staged = stage_ingest(paths, "registry", "people", result, province=province)
+        # what every linkage step of the province reads, prepared once (after people.parquet: newer means current)
+        paths.staging.write(prepare_people(result.accepted.lazy()), "registry", PEOPLE_FEATURES, province)
         meta = {"extract_in_use": result.in_use or "none"}
         if result.unusable_newer:
             meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has "

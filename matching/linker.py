@@ -45,8 +45,17 @@ def _select(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     return frame.select([pl.col(c) if c in have else pl.lit(None).alias(c) for c in columns])
 
 
+# what prepare_people gives, in its order
+PREPARED_PEOPLE = [*PERSON_COLUMNS, "first_name_phonetic", "last_name_phonetic", "birth_swapped", "birth_next_day",
+                   "birth_prev_day", "first_name_freq", "first_name_mean_freq", "last_name_freq", "last_name_mean_freq"]
+
+
 def prepare_people(people: pl.LazyFrame) -> pl.DataFrame:
-    """People with matching features and how common their names are (for term-frequency weights)."""
+    """People with matching features and how common their names are (for term-frequency weights). People
+    prepared already (a registry's people staged with their features, ``PREPARED_PEOPLE``) are taken as they are:
+    every source and term of a province links against the same people."""
+    if set(PREPARED_PEOPLE) <= set(people.collect_schema().names()):
+        return people.select(PREPARED_PEOPLE).collect()
     frame = with_features(_select(people, PERSON_COLUMNS)).collect()
     n = max(frame.height, 1)
     for f in ("first_name", "last_name"):

@@ -56,3 +56,22 @@ def test_bad_files_and_rows_are_accounted_for_and_never_leak_into_dagster_metada
     checks = [e for r in instance.get_runs() for e in instance.all_logs(r.run_id)
               if e.dagster_event is not None and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert checks and all(c.dagster_event.event_specific_data.passed for c in checks)
+
+
+def test_linkage_reads_the_staged_people_features_only_while_they_are_current(tmp_path):
+    """registry_people stages the people, then their matching features; a linkage step takes the features only
+    when they are at least as new as the people (a step killed between the two writes, or a warehouse staged
+    before the features were, leaves the people, which the linker prepares itself)."""
+    import os
+
+    from assets.resources import PipelinePaths
+    from assets.sources import PEOPLE_FEATURES, people_for_linkage
+
+    paths = PipelinePaths(inbox_dir=str(tmp_path / "inbox"), warehouse_dir=str(tmp_path / "wh"))
+    people = paths.staging.write(pl.DataFrame({"citizen_id": ["1"]}), "registry", "people", "55")
+    assert people_for_linkage(paths, "55").collect().columns == ["citizen_id"]
+    prepared = paths.staging.write(pl.DataFrame({"citizen_id": ["1"], "first_name_freq": [1.0]}), "registry",
+                                   PEOPLE_FEATURES, "55")
+    assert "first_name_freq" in people_for_linkage(paths, "55").collect().columns
+    os.utime(prepared, ns=(people.stat().st_mtime_ns - 10**9,) * 2)
+    assert people_for_linkage(paths, "55").collect().columns == ["citizen_id"]

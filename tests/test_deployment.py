@@ -72,7 +72,8 @@ def test_a_load_on_postgres_and_two_celery_workers_equals_the_in_process_run(tmp
             with dg.DagsterInstance.from_config(str(home)) as instance:
                 runs = instance.get_runs()
                 assert sorted(r.job_name for r in runs) == sorted(
-                    ["registry_job", "moe_job", "province_term_job", "province_job", "warehouse_job", "report_job"])
+                    ["registry_job", "moe_job", "province_term_job", "province_job", "warehouse_job", "report_job"]
+                ), submitted.stdout[-3000:]
                 assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
                 assert all(r.tags.get("dagster/asset_partition_range_start") for r in runs if r.job_name != "warehouse_job")
         finally:

@@ -305,3 +305,19 @@ def test_the_models_random_pairs_taken_by_row_number_are_the_pairs_a_join_on_key
     joined = _with_sides(drawn.lazy().with_columns(plain), feats.lazy(), people_f).collect()
     taken = _random_sides(keys, feats, people_f, plain)
     assert taken.height == picks.height > U_SAMPLE // 2 and taken.equals(joined)
+
+
+def test_people_staged_with_their_features_link_as_the_people_do():
+    """A registry is staged with its people's matching features (every source and term of the province links
+    against them): linking against those gives what linking against the people gives."""
+    from matching.linker import PREPARED_PEOPLE, prepare_people
+
+    records = [{"citizen_id": p["citizen_id"], "id_kind": "valid", "id_raw": p["citizen_id"], "first_name": p["first_name"],
+                "last_name": p["last_name"], "sex": p["sex"], "birth_full_date": p["birth_full_date"]} for p in PEOPLE[4:604]]
+    records += [{"first_name": "กมลชนก", "last_name": "ทองดี", "sex": 2, "birth_full_date": dt.date(2012, 4, 3)}]
+    prepared = prepare_people(_people(PEOPLE))
+    assert prepared.columns == PREPARED_PEOPLE
+    staged = link(prepared.lazy(), _records(records), source="moe", term=TERM)
+    plain = _link(records)
+    assert staged.links.equals(plain.links) and staged.review.equals(plain.review)
+    assert staged.model.fingerprint == plain.model.fingerprint and staged.links.height == 601
