@@ -238,16 +238,16 @@ def _held_records(recs: pl.LazyFrame, people_f: pl.DataFrame, shared: dict) -> p
     """The records whose valid ID a person of the province holds (all stage 1 and the model read), taken by row
     number from the records held in memory for every province: their valid IDs sorted once (``shared``), each
     province's people's IDs looked up in them (a join over a national export cost 0.7 s a province)."""
-    if "records" not in shared:
-        shared["records"] = recs.collect()
-        number = shared["records"]["citizen_id"].cast(pl.Int64, strict=False)
+    if "held" not in shared:  # one key, set when whole: provinces linked side by side may both compute it
+        records = recs.collect()
+        number = records["citizen_id"].cast(pl.Int64, strict=False)
         order = number.arg_sort(nulls_last=True).head(number.len() - number.null_count())
-        shared["ids_sorted"] = (number.gather(order), order)
-    ids, order = shared["ids_sorted"]
+        shared["held"] = (records, number.gather(order), order)
+    records, ids, order = shared["held"]
     wanted = people_f["citizen_id"].cast(pl.Int64, strict=False).drop_nulls()
     spans = pl.DataFrame({"lo": ids.search_sorted(wanted, "left"), "hi": ids.search_sorted(wanted, "right")})
     at = spans.filter(pl.col("hi") > pl.col("lo")).select(pl.int_ranges("lo", "hi").explode())["lo"]
-    return shared["records"][order.gather(at).sort()].lazy()
+    return records[order.gather(at).sort()].lazy()
 
 
 def exact_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, s: Settings, term: Term, survey: bool) -> ExactStage:
