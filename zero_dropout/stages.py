@@ -52,6 +52,17 @@ def _flag(pairs: pl.LazyFrame, name: str) -> pl.LazyFrame:
     return pairs.select("citizen_id", "term").unique().with_columns(pl.lit(True).alias(name))
 
 
+def _out_before() -> pl.Expr:
+    """On members sorted by list, child and term: was the child out of school in an earlier term of the list? The
+    out-of-school terms counted before each row, less those counted before the child's first row (a window over
+    one small group per child cost more than the rest of the stages)."""
+    out = pl.col("out_of_school").cast(pl.Int32)
+    before = out.cum_sum() - out
+    first = (pl.col("target_group").ne_missing(pl.col("target_group").shift(1))
+             | pl.col("citizen_id").ne_missing(pl.col("citizen_id").shift(1)))
+    return (before - pl.when(first).then(before).forward_fill()) > 0
+
+
 def stages(members: pl.LazyFrame, moe_links: pl.LazyFrame, aid: pl.LazyFrame, cases: pl.LazyFrame,
            terms: list[str]) -> pl.DataFrame:
     """One row per (term, target group, child) in a stage.
@@ -68,8 +79,7 @@ def stages(members: pl.LazyFrame, moe_links: pl.LazyFrame, aid: pl.LazyFrame, ca
         members.select(MEMBER_COLUMNS)
         .sort("target_group", "citizen_id", "term")
         .with_columns(out_now.alias("out_of_school"))
-        .with_columns(pl.col("out_of_school").cast(pl.Int32).cum_sum().shift(1, fill_value=0)
-                      .over("target_group", "citizen_id").gt(0).alias("was_out"))
+        .with_columns(_out_before().alias("was_out"))
         .with_columns((~pl.col("out_of_school") & pl.col("was_out")).alias("returned"))
         .join(suspended, on=["citizen_id", "term"], how="left")
         .join(cct, on=["citizen_id", "term"], how="left")
