@@ -53,31 +53,54 @@ def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:
     return key.replace_strict(contract.vocabulary(name), default=None, return_dtype=pl.String)
 
 
+def with_date(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, prefix: str, text: str) -> pl.LazyFrame:
+    """``text`` (the raw date column cleaned) and its parts (``with_partial_date``), worked out once per distinct
+    value of the raw ``column`` and joined back: a file's dates repeat (a million children have a few thousand
+    birth dates), and parsing a date costs far more than finding it again. The distinct values are taken from
+    ``raw`` (the rows as read, in which ``column`` is the same), not from ``frame``: a plan that read ``frame``
+    twice cost more than the parsing saved."""
+    distinct = raw.select(pl.col(column)).unique()
+    parsed = with_partial_date(distinct.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix)
+    return frame.join(parsed, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
+def per_value(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, **derived: pl.Expr) -> pl.LazyFrame:
+    """``derived`` (name -> an expression of the raw ``column`` alone) worked out once per distinct value of
+    ``column`` in ``raw`` and joined onto ``frame`` (in which ``column`` still holds the raw values) under those
+    names; the caller puts them in place and drops them. A school name, a grade or an address code repeats
+    over thousands of rows: cleaning its few distinct values and joining them back is several times cheaper
+    than cleaning every row (1.8 s -> 0.5 s for the school columns of a million MOE rows)."""
+    mapping = raw.select(pl.col(column)).unique().with_columns(**derived)
+    return frame.join(mapping, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
 def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     have = set(frame.collect_schema().names())
     return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in columns if c not in have)
 
 
-def _person_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+def _person_columns(frame: pl.LazyFrame, raw: pl.LazyFrame) -> pl.LazyFrame:
     frame = with_split_title(frame).with_columns(clean_text(pl.col("last_name")).alias("last_name"))
     frame = frame.with_columns(
         pl.coalesce(sex_code(pl.col("sex")), title_sex(pl.col("title"))).alias("sex"),
     )
     frame = normalize_names(frame, ["first_name", "last_name"])
-    return with_partial_date(frame.with_columns(clean_text(pl.col("birth_date")).alias("birth_date_text")), "birth_date_text", "birth")
+    return with_date(frame, raw, "birth_date", "birth", "birth_date_text")
 
 
-def _address_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
-    # the code cleaned once, then cut (an expression used five times is computed five times)
-    frame = frame.with_columns(digits_only(pl.col("address_code")).alias("address_code"))
+def _address_columns(frame: pl.LazyFrame, raw: pl.LazyFrame) -> pl.LazyFrame:
+    # the code cleaned once per distinct code, then cut (an expression used five times is computed five times)
+    frame = per_value(per_value(frame, raw, "address_code", __code=digits_only(pl.col("address_code"))),
+                      raw, "house_no", __house_no=clean_text(pl.col("house_no")))
+    frame = frame.with_columns(pl.col("__code").alias("address_code"))
     code = pl.col("address_code")
     return frame.with_columns(
         code.str.slice(0, 2).alias("address_province"),
         pl.when(code.str.len_chars() >= 4).then(code.str.slice(0, 4)).alias("amphoe_code"),
         pl.when(code.str.len_chars() >= 6).then(code.str.slice(0, 6)).alias("tambon_code"),
         pl.when(code.str.len_chars() >= 8).then(code.str.slice(6, 2)).alias("moo"),
-        clean_text(pl.col("house_no")).alias("house_no"),
-    )
+        pl.col("__house_no").alias("house_no"),
+    ).drop("__code", "__house_no")
 
 
 def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
@@ -87,41 +110,48 @@ def _id_columns(frame: pl.LazyFrame, col: str) -> pl.LazyFrame:
 
 
 def registry(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, list(contract.sources["registry"].fields)), "citizen_id")
-    frame = _address_columns(_person_columns(frame))
+    raw = _ensure(raw, list(contract.sources["registry"].fields))
+    frame = _address_columns(_person_columns(_id_columns(raw, "citizen_id"), raw), raw)
     thai_words = contract.vocabulary("nationality_thai")
     nat = clean_text(pl.col("nationality"))
+    frame = per_value(frame, raw, "nationality", __nat=nat, __group=pl.when(nat.is_null()).then(None)
+                      .when(nat.str.to_lowercase().is_in(list(thai_words))).then(pl.lit("thai"))
+                      .otherwise(pl.lit("non_thai")))
+    frame = per_value(frame, raw, "person_status",
+                      __status=digits_only(pl.col("person_status")).cast(pl.Int16, strict=False))
     frame = frame.with_columns(
-        nat.alias("nationality"),
-        pl.when(nat.is_null()).then(None)
-        .when(nat.str.to_lowercase().is_in(list(thai_words))).then(pl.lit("thai"))
-        .otherwise(pl.lit("non_thai")).alias("nationality_group"),
+        pl.col("__nat").alias("nationality"),
+        pl.col("__group").alias("nationality_group"),
         digits_only(pl.col("house_id")).alias("house_id"),
-        digits_only(pl.col("person_status")).cast(pl.Int16, strict=False).alias("person_status"),
-        clean_text(pl.col("move_in_date")).alias("move_in_text"),
-    )
-    return with_partial_date(frame, "move_in_text", "move_in").drop("move_in_text")
+        pl.col("__status").alias("person_status"),
+    ).drop("__nat", "__group", "__status")
+    return with_date(frame, raw, "move_in_date", "move_in", "move_in_text").drop("move_in_text")
 
 
 def moe(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, list(contract.sources["moe"].fields)), "student_id")
-    frame = _person_columns(frame)
-    school = digits_only(pl.col("school_code"))
+    raw = _ensure(raw, list(contract.sources["moe"].fields))
+    frame = _person_columns(_id_columns(raw, "student_id"), raw)
+    for column, cleaned in (("school_code", digits_only), ("school_name", clean_text), ("affiliation", digits_only),
+                            ("school_province", digits_only), ("grade", clean_text)):
+        frame = per_value(frame, raw, column, **{f"__{column}": cleaned(pl.col(column))})
+    frame = per_value(frame, raw, "enrollment_status",
+                      __status=_vocab(pl.col("enrollment_status"), contract, "enrollment_status"))
+    school = pl.col("__school_code")
     return frame.with_columns(
         pl.when(pl.col("id_kind") == "valid").then(pl.col("student_id")).alias("citizen_id"),
         school.alias("school_code"),
-        clean_text(pl.col("school_name")).alias("school_name"),
-        pl.coalesce(digits_only(pl.col("affiliation")), school.str.slice(0, 2)).alias("affiliation"),
-        digits_only(pl.col("school_province")).alias("school_province"),
-        clean_text(pl.col("grade")).alias("grade"),
-        _vocab(pl.col("enrollment_status"), contract, "enrollment_status").alias("enrollment_status_canonical"),
-    )
+        pl.col("__school_name").alias("school_name"),
+        pl.coalesce(pl.col("__affiliation"), school.str.slice(0, 2)).alias("affiliation"),
+        pl.col("__school_province").alias("school_province"),
+        pl.col("__grade").alias("grade"),
+        pl.col("__status").alias("enrollment_status_canonical"),
+    ).drop("__school_code", "__school_name", "__affiliation", "__school_province", "__grade", "__status")
 
 
 def survey(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _id_columns(_ensure(raw, list(contract.sources["survey"].fields)), "citizen_id")
-    frame = _address_columns(_person_columns(frame))
-    frame = with_partial_date(frame.with_columns(clean_text(pl.col("survey_date")).alias("survey_text")), "survey_text", "survey")
+    raw = _ensure(raw, list(contract.sources["survey"].fields))
+    frame = _address_columns(_person_columns(_id_columns(raw, "citizen_id"), raw), raw)
+    frame = with_date(frame, raw, "survey_date", "survey", "survey_text")
     return frame.with_columns(
         clean_text(pl.col("survey_id")).alias("survey_id"),
         clean_text(pl.col("surveyor_org")).alias("surveyor_org"),
@@ -146,15 +176,20 @@ def _coordinate(col: str) -> list[pl.Expr]:
 VISIT_ONLY = ["address_code", "house_no", "age"]
 
 
-def _dated(frame: pl.LazyFrame, column: str, prefix: str) -> pl.LazyFrame:
+def _dated(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, prefix: str) -> pl.LazyFrame:
     text = f"{prefix}_text"
-    return with_partial_date(frame.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix).drop(text)
+    return with_date(frame, raw, column, prefix, text).drop(text)
+
+
+def _ensured(raw: pl.LazyFrame, contract: Contract, source: str) -> pl.LazyFrame:
+    """An aid or justice export with every column the survey-profile linker reads (null where it has none)."""
+    return _ensure(raw, [*contract.sources[source].fields, *VISIT_ONLY])
 
 
 def _visit_like(raw: pl.LazyFrame, contract: Contract, source: str) -> pl.LazyFrame:
-    """The person columns of an aid or justice export, as a survey's: ID, names, sex, birth date; no address."""
-    frame = _id_columns(_ensure(raw, [*contract.sources[source].fields, *VISIT_ONLY]), "citizen_id")
-    frame = _address_columns(_person_columns(frame))
+    """The person columns of an aid or justice export, as a survey's: ID, names, sex, birth date; no address.
+    ``raw``: as ``_ensured`` gives it."""
+    frame = _address_columns(_person_columns(_id_columns(raw, "citizen_id"), raw), raw)
     return frame.with_columns(
         pl.when(pl.col("id_kind") == "valid").then(pl.col("citizen_id")).alias("citizen_id"),
         whole_number(pl.col("age")).cast(pl.Int16).alias("age"),
@@ -162,7 +197,8 @@ def _visit_like(raw: pl.LazyFrame, contract: Contract, source: str) -> pl.LazyFr
 
 
 def aid(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _dated(_visit_like(raw, contract, "aid"), "paid_date", "paid")
+    raw = _ensured(raw, contract, "aid")
+    frame = _dated(_visit_like(raw, contract, "aid"), raw, "paid_date", "paid")
     amount_text = clean_text(pl.col("amount_baht").cast(pl.String))
     amount = decimal_number(amount_text)
     return frame.with_columns(
@@ -175,5 +211,7 @@ def aid(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
 
 
 def justice(raw: pl.LazyFrame, contract: Contract) -> pl.LazyFrame:
-    frame = _dated(_dated(_visit_like(raw, contract, "justice"), "admitted_date", "admitted"), "released_date", "released")
+    raw = _ensured(raw, contract, "justice")
+    frame = _dated(_dated(_visit_like(raw, contract, "justice"), raw, "admitted_date", "admitted"), raw, "released_date",
+                   "released")
     return frame.with_columns(clean_text(pl.col("case_id")).alias("case_id"), clean_text(pl.col("facility")).alias("facility"))
