@@ -80,11 +80,22 @@ def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
 
 
 def _person_columns(frame: pl.LazyFrame, raw: pl.LazyFrame) -> pl.LazyFrame:
-    frame = with_split_title(frame).with_columns(clean_text(pl.col("last_name")).alias("last_name"))
+    """Names (a title written into the first name split off), their normalised forms, sex (else the title's) and
+    the birth date, each worked out once per distinct raw value (pair of first name and title) and joined back."""
+    pairs = raw.select("first_name", "title").unique().with_columns(pl.col("first_name").alias("__first"),
+                                                                     pl.col("title").alias("__title"))
+    pairs = normalize_names(with_split_title(pairs, "__first", "__title"), ["__first"]).with_columns(
+        title_sex(pl.col("__title")).alias("__title_sex"))
+    frame = frame.join(pairs, on=["first_name", "title"], how="left", nulls_equal=True, maintain_order="left")
+    last = normalize_names(raw.select("last_name").unique().with_columns(clean_text(pl.col("last_name")).alias("__last")),
+                           ["__last"])
+    frame = frame.join(last, on="last_name", how="left", nulls_equal=True, maintain_order="left")
+    frame = per_value(frame, raw, "sex", __sex=sex_code(pl.col("sex")))
     frame = frame.with_columns(
-        pl.coalesce(sex_code(pl.col("sex")), title_sex(pl.col("title"))).alias("sex"),
-    )
-    frame = normalize_names(frame, ["first_name", "last_name"])
+        pl.col("__first").alias("first_name"), pl.col("__title").alias("title"), pl.col("__last").alias("last_name"),
+        pl.coalesce(pl.col("__sex"), pl.col("__title_sex")).alias("sex"),
+    ).with_columns(pl.col("__first_norm").alias("first_name_norm"), pl.col("__last_norm").alias("last_name_norm")).drop(
+        "__first", "__title", "__last", "__sex", "__title_sex", "__first_norm", "__last_norm")
     return with_date(frame, raw, "birth_date", "birth", "birth_date_text")
 
 
