@@ -287,3 +287,42 @@ def test_a_title_and_blank_lines_above_the_header_are_skipped_in_csv_and_xlsx(tm
     wb.save(path)
     for out in (_survey(f.path, f.rel), _survey(path, "survey/55/2567-1/t.xlsx")):
         assert out["citizen_id"].to_list() == [make_pid(1), make_pid(2)]
+
+
+def test_values_worked_out_once_per_distinct_value_equal_the_row_by_row_work(monkeypatch):
+    """A large file's repeated values (dates, titles in names, school columns, address codes) are standardised once
+    per distinct value and joined back; a small file's row by row. Both give the same frame, for every source."""
+    from zero_dropout import standardize
+    from zero_dropout.contract import load_contract
+    from schemas.ingest import STANDARDIZERS
+
+    contract = load_contract()
+    dates = ["15/01/2555", "2555-01-15", "15 ม.ค. 2555", "๑๕/๐๑/๒๕๕๕", "2012-01-15 00:00:00", "00/00/2555", "31/02/2555",
+             "40923", "15/1/55", "", None, "ไม่ทราบ"]
+    names = [("ด.ช.สมชาย", None), ("สมชาย", "ด.ช."), ("เด็กหญิงมาลี", "ด.ญ."), (" มาลี ", None), ("Somchai", "Mr."), (None, None)]
+    n = 240
+    raw = pl.DataFrame({
+        "student_id": [f"{1100000000000 + i * 7}" if i % 5 else None for i in range(n)],
+        "citizen_id": [f"{1100000000000 + i * 7}" if i % 4 else f"๑-๑๐๐{i}" for i in range(n)],
+        "first_name": [names[i % len(names)][0] for i in range(n)], "title": [names[i % len(names)][1] for i in range(n)],
+        "last_name": ["ใจดี", " ใจดี", "ศรี  สุข", None][0:4] * (n // 4),
+        "sex": ["1", "ชาย", "หญิง", None, "F", "2"] * (n // 6),
+        "birth_date": [dates[i % len(dates)] for i in range(n)], "move_in_date": [dates[(i * 5) % len(dates)] for i in range(n)],
+        "survey_date": [dates[(i * 7) % len(dates)] for i in range(n)], "paid_date": [dates[(i * 3) % len(dates)] for i in range(n)],
+        "admitted_date": [dates[(i * 11) % len(dates)] for i in range(n)], "released_date": [None, dates[1]] * (n // 2),
+        "school_code": ["1055-010001", "1055010001", "๑๐๕๕๐๑๐๐๐๒", None] * (n // 4),
+        "school_name": ["โรงเรียน  บ้านนา", "โรงเรียนบ้านนา", None] * (n // 3), "affiliation": [None, "10", "๑๐"] * (n // 3),
+        "school_province": ["55", "๕๕", None] * (n // 3), "grade": ["ป.1", " ป.1 ", "ม.๓", None] * (n // 4),
+        "enrollment_status": ["กำลังศึกษา", "จบการศึกษา", "ลาออก", "xyz", None, "studying"] * (n // 6),
+        "address_code": ["55010101", "5501-01-01", "๕๕๐๑๐๑๐๑", "550101", None, "12"] * (n // 6),
+        "house_no": ["12/2", " 12/2", "๑๒", None] * (n // 4), "nationality": ["ไทย", "Thai", "พม่า", None] * (n // 4),
+        "person_status": ["0", "๘", "1", None] * (n // 4), "house_id": ["5501-0000-1234", None] * (n // 2),
+        "source_sheet": [""] * n, "source_row": list(range(1, n + 1)),
+    })
+    for source, standardise in STANDARDIZERS.items():
+        monkeypatch.setattr(standardize, "PER_VALUE_MIN_ROWS", 0)
+        joined = standardise(raw.lazy(), contract).collect()
+        monkeypatch.setattr(standardize, "PER_VALUE_MIN_ROWS", 10**9)
+        row_by_row = standardise(raw.lazy(), contract).collect()
+        assert joined.equals(row_by_row), source
+        assert joined.height == n and joined["birth_full_date"].null_count() < n and joined["first_name_norm"].null_count() < n
