@@ -321,7 +321,6 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
         if shared is not None:
             # every record whose valid ID a person of the province holds is settled or conflicted by stage 1, so the
             # records left with a valid ID are those whose ID no one of the province holds: one filter on the
-            # term's valid-ID records, kept for every province with only the columns blocking reads
             # term's valid-ID records, kept for every province with their features (a province's candidates among
             # them are taken from it, not from the whole export)
             if "valid" not in shared:
