@@ -7,6 +7,8 @@ check, and quarantine the row with its raw values.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import polars as pl
 
 from zero_dropout import thai_id
@@ -53,36 +55,34 @@ def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:
     return key.replace_strict(contract.vocabulary(name), default=None, return_dtype=pl.String)
 
 
-def with_date(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, prefix: str, text: str) -> pl.LazyFrame:
-    """``text`` (the raw date column cleaned) and its parts (``with_partial_date``), worked out once per distinct
-    value of the raw ``column`` and joined back: a file's dates repeat (a million children have a few thousand
-    birth dates), and parsing a date costs far more than finding it again. The distinct values are taken from
-    ``raw`` (the rows as read, in which ``column`` is the same), not from ``frame``: a plan that read ``frame``
-    twice cost more than the parsing saved."""
-    if _few_rows(raw):
-        return with_partial_date(frame.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix)
-    distinct = raw.select(pl.col(column)).unique()
-    parsed = with_partial_date(distinct.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix)
-    return frame.join(parsed, on=column, how="left", nulls_equal=True, maintain_order="left")
-
-
 PER_VALUE_MIN_ROWS = 20_000  # below this, each join costs more than the row-wise work it saves (a 257-row file: +8 ms)
 
 
-def _few_rows(raw: pl.LazyFrame) -> bool:
-    return raw.select(pl.len()).collect().item() < PER_VALUE_MIN_ROWS
+def joined_back(frame: pl.LazyFrame, raw: pl.LazyFrame, keys: list[str],
+                derive: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.LazyFrame:
+    """Columns that ``derive`` adds from the raw ``keys`` columns alone, worked out once per distinct value of
+    ``keys`` and joined back onto ``frame`` (in which ``keys`` still hold the raw values): a school name, a grade,
+    a birth date or a first name repeats over thousands of rows, and cleaning its distinct values is several
+    times cheaper than cleaning every row (1.8 s -> 0.5 s for the school columns of a million MOE rows). The
+    distinct values come from ``raw`` (the rows as read), not from ``frame``: a plan reading ``frame`` twice cost
+    more than it saved. Under PER_VALUE_MIN_ROWS rows, ``derive`` works on ``frame`` row by row (the same
+    columns)."""
+    if raw.select(pl.len()).collect().item() < PER_VALUE_MIN_ROWS:
+        return derive(frame)
+    mapping = derive(raw.select(keys).unique())
+    return frame.join(mapping, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
+def with_date(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, prefix: str, text: str) -> pl.LazyFrame:
+    """``text`` (the raw date column cleaned) and its parts (``with_partial_date``), once per distinct date."""
+    return joined_back(frame, raw, [column], lambda f: with_partial_date(
+        f.with_columns(clean_text(pl.col(column)).alias(text)), text, prefix))
 
 
 def per_value(frame: pl.LazyFrame, raw: pl.LazyFrame, column: str, **derived: pl.Expr) -> pl.LazyFrame:
-    """``derived`` (name -> an expression of the raw ``column`` alone) worked out once per distinct value of
-    ``column`` in ``raw`` and joined onto ``frame`` (in which ``column`` still holds the raw values) under those
-    names; the caller puts them in place and drops them. A school name, a grade or an address code repeats
-    over thousands of rows: cleaning its few distinct values and joining them back is several times cheaper
-    than cleaning every row (1.8 s -> 0.5 s for the school columns of a million MOE rows)."""
-    if _few_rows(raw):  # the same expressions, row by row
-        return frame.with_columns(**derived)
-    mapping = raw.select(pl.col(column)).unique().with_columns(**derived)
-    return frame.join(mapping, on=column, how="left", nulls_equal=True, maintain_order="left")
+    """``derived`` (name -> an expression of the raw ``column`` alone) once per distinct value, under those names;
+    the caller puts them in place and drops them."""
+    return joined_back(frame, raw, [column], lambda f: f.with_columns(**derived))
 
 
 def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -92,15 +92,12 @@ def _ensure(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
 
 def _person_columns(frame: pl.LazyFrame, raw: pl.LazyFrame) -> pl.LazyFrame:
     """Names (a title written into the first name split off), their normalised forms, sex (else the title's) and
-    the birth date, each worked out once per distinct raw value (pair of first name and title) and joined back."""
-    pairs = raw.select("first_name", "title").unique().with_columns(pl.col("first_name").alias("__first"),
-                                                                     pl.col("title").alias("__title"))
-    pairs = normalize_names(with_split_title(pairs, "__first", "__title"), ["__first"]).with_columns(
-        title_sex(pl.col("__title")).alias("__title_sex"))
-    frame = frame.join(pairs, on=["first_name", "title"], how="left", nulls_equal=True, maintain_order="left")
-    last = normalize_names(raw.select("last_name").unique().with_columns(clean_text(pl.col("last_name")).alias("__last")),
-                           ["__last"])
-    frame = frame.join(last, on="last_name", how="left", nulls_equal=True, maintain_order="left")
+    the birth date, each worked out once per distinct raw value (pair of first name and title) (``joined_back``)."""
+    frame = joined_back(frame, raw, ["first_name", "title"], lambda f: normalize_names(with_split_title(
+        f.with_columns(pl.col("first_name").alias("__first"), pl.col("title").alias("__title")), "__first", "__title"),
+        ["__first"]).with_columns(title_sex(pl.col("__title")).alias("__title_sex")))
+    frame = joined_back(frame, raw, ["last_name"], lambda f: normalize_names(
+        f.with_columns(clean_text(pl.col("last_name")).alias("__last")), ["__last"]))
     frame = per_value(frame, raw, "sex", __sex=sex_code(pl.col("sex")))
     frame = frame.with_columns(
         pl.col("__first").alias("first_name"), pl.col("__title").alias("title"), pl.col("__last").alias("last_name"),
