@@ -39,14 +39,14 @@ def stage_ingest(paths: PipelinePaths, source: str, name: str, result: IngestRes
     staging.write(result.quarantine, source, "quarantine", province, term)
     staging.write(result.issues, source, "data_issues", province, term)
     counts = result.counts()
-    if result.accepted.height == 0 and not allow_empty:
+    if counts["rows_accepted"] == 0 and not allow_empty:
         where = "/".join(p for p in (source, province, term) if p)
         raise dg.Failure(
             description=f"no usable {source} file in inbox/{where}/ ({counts['files_seen']} seen, "
             f"{counts['files_refused']} refused, {counts['files_duplicate']} duplicate): see ingest_files",
             metadata=counts,
         )
-    staging.write(result.accepted, source, name, province, term)
+    staging.sink(result.rows, source, name, province, term)  # streamed from the ingest's parts
     files = result.files.filter(pl.col("outcome") == "accepted")
     unbalanced = files.filter(
         pl.col("rows_read").fill_null(0) != pl.col("rows_accepted").fill_null(0) + pl.col("rows_quarantined").fill_null(0)
@@ -102,7 +102,8 @@ def registry_people(context: dg.AssetExecutionContext, paths: PipelinePaths):
                         latest_only=True, cache=paths.ingest_cache)
         staged = stage_ingest(paths, "registry", "people", result, province=province)
         # what every linkage step of the province reads, prepared once (after people.parquet: newer means current)
-        paths.staging.write(prepare_people(result.accepted.lazy()), "registry", PEOPLE_FEATURES, province)
+        paths.staging.write(prepare_people(paths.staging.scan("registry", "people", province)), "registry",
+                            PEOPLE_FEATURES, province)
         meta = {"extract_in_use": result.in_use or "none"}
         if result.unusable_newer:
             meta[NOTICE] = (f"province {province}: the newer registry extract {', '.join(result.unusable_newer)} has "

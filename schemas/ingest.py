@@ -11,28 +11,34 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
 
-from schemas import ValidationResult, validate
+from schemas import validate
 from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.errors import describe
 from zero_dropout.inbox import InboxFile, arriving_for, content_hash, signature, still_arriving
-from zero_dropout.readers import FileRefused, read_table
+from zero_dropout.readers import FileRefused, ReadAgain, stream_table
 from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
 
 
 
 @dataclass
 class IngestResult:
-    accepted: pl.DataFrame
+    rows: pl.LazyFrame  # accepted rows with lineage: scanned from the files they were written to as validated
     quarantine: pl.DataFrame
     files: pl.DataFrame
     issues: pl.DataFrame
     in_use: str | None = None  # latest_only: the extract in use
     unusable_newer: list[str] = field(default_factory=list)  # newer extracts without a usable row (the last good stays)
+
+    @cached_property
+    def accepted(self) -> pl.DataFrame:
+        """The accepted rows in memory (``rows`` streams them)."""
+        return self.rows.collect()
 
     def counts(self) -> dict[str, int]:
         f = self.files
@@ -64,12 +70,52 @@ DERIVED_FLAGS = ["birth_unparsed", "birth_impossible", "move_in_unparsed", "move
                  "survey_impossible", "birth_date_text", "lat_unparsed", "lon_unparsed", "amount_unparsed", "paid_unparsed",
                  "paid_impossible", "admitted_unparsed", "admitted_impossible", "released_unparsed", "released_impossible"]
 
-# Bump when reading, standardising or validation changes what an ingested file yields.
-INGEST_VERSION = "4"
+# Bump when reading, standardising or validation changes what an ingested file yields (or the cache's layout).
+INGEST_VERSION = "5"
+
+
+class AcceptedParts:
+    """A file's accepted rows as they are validated, a chunk at a time: Parquet files named ``<stem>.<n>.parquet``
+    in ``folder`` (the ingest cache: memory stays bounded whatever the file's size), or frames in memory without
+    one. Written under temporary names until ``keep`` names them for good; ``discard`` removes them."""
+
+    def __init__(self, folder: Path | None, stem: str):
+        self.folder, self.stem, self.frames, self.written = folder, stem, [], []
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if self.folder is None:
+            self.frames.append(frame)
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{self.stem}.{len(self.written):05d}.{os.getpid()}.tmp"
+        frame.write_parquet(tmp, compression="lz4")  # a working copy: lz4 writes and reads faster than zstd
+        self.written.append(tmp)
+
+    def discard(self) -> None:
+        for tmp in self.written:
+            tmp.unlink(missing_ok=True)
+        self.frames, self.written = [], []
+
+    def keep(self) -> list[Path]:
+        final = [self.folder / f"{self.stem}.{i:05d}.parquet" for i in range(len(self.written))]
+        for tmp, path in zip(self.written, final):
+            os.replace(tmp, path)
+        self.written = []
+        return final
+
+    def rows(self, paths: list[Path] | None = None) -> pl.LazyFrame:
+        """The rows, lazily (``paths``: the parts as kept)."""
+        if self.folder is None:
+            parts = [f.lazy() for f in self.frames]
+        else:
+            parts = [pl.scan_parquet(p) for p in (paths if paths is not None else self.written)]
+        return pl.concat(parts, how="diagonal_relaxed") if parts else pl.LazyFrame()
 
 
 class IngestCache:
-    """Per-file results keyed by content hash: a file already ingested is not read again."""
+    """Per-file results keyed by content hash: a file already ingested is not read again. An entry: its accepted
+    rows in parts (``<key>.accepted.<n>.parquet``, written as the file is read), quarantine, data issues, and a
+    JSON file written last (its presence means the entry is whole)."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -78,29 +124,40 @@ class IngestCache:
         text = "|".join([INGEST_VERSION, source, province or "", digest, contract.fingerprint])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    PARTS = ("accepted", "quarantine", "issues")
+    PARTS = ("quarantine", "issues")
 
-    def load(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict] | None:
-        meta = self.root / f"{key}.json"
-        if not meta.exists():
+    def parts(self, key: str) -> AcceptedParts:
+        return AcceptedParts(self.root, f"{key}.accepted")
+
+    def load(self, key: str) -> tuple[pl.LazyFrame, pl.DataFrame, pl.DataFrame, dict] | None:
+        meta_path = self.root / f"{key}.json"
+        if not meta_path.exists():
             return None
         try:
-            return (*(pl.read_parquet(self.root / f"{key}.{part}.parquet") for part in self.PARTS),
-                    json.loads(meta.read_text()))
-        except Exception:  # noqa: BLE001  (a damaged entry, e.g. a disk that filled: read the file again)
+            meta = json.loads(meta_path.read_text())
+            accepted = [self.root / f"{key}.accepted.{i:05d}.parquet" for i in range(meta.pop("accepted_parts"))]
+            for part in accepted:  # a damaged part (a disk that filled) fails here, not later in a step
+                pl.read_parquet_schema(part)
+            return (self.parts(key).rows(accepted),
+                    *(pl.read_parquet(self.root / f"{key}.{part}.parquet") for part in self.PARTS), meta)
+        except Exception:  # noqa: BLE001  (a damaged entry: read the file again)
             for part in self.root.glob(f"{key}.*"):
                 part.unlink(missing_ok=True)
             return None
 
-    def save(self, key: str, accepted: pl.DataFrame, quarantine: pl.DataFrame, issues: pl.DataFrame, meta: dict) -> None:
+    def save(self, key: str, accepted: AcceptedParts, quarantine: pl.DataFrame, issues: pl.DataFrame,
+             meta: dict) -> pl.LazyFrame:
+        """Keep the entry; its accepted rows, scanned from where they now are."""
         self.root.mkdir(parents=True, exist_ok=True)
-        for name, frame in zip(self.PARTS, (accepted, quarantine, issues)):
+        kept = accepted.keep()
+        for name, frame in zip(self.PARTS, (quarantine, issues)):
             tmp = self.root / f".{key}.{name}.{os.getpid()}.tmp"
             frame.write_parquet(tmp)
             os.replace(tmp, self.root / f"{key}.{name}.parquet")
         tmp = self.root / f".{key}.json.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(meta))
+        tmp.write_text(json.dumps({**meta, "accepted_parts": len(kept)}))
         os.replace(tmp, self.root / f"{key}.json")  # written last: its presence means the entry is whole
+        return accepted.rows(kept)
 
 
 def unreadable(err: BaseException) -> str:
@@ -108,37 +165,54 @@ def unreadable(err: BaseException) -> str:
     return f"could not be read ({describe(err)}); the file was left out, the rest of the run goes on"
 
 
-def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
-    """Read, standardise and validate one file (lineage columns are added by the caller)."""
-    spec = contract.sources[source]
-    table = read_table(f.path, f.rel, spec)
-    fields = [c for c in table.frame.columns if c not in ("source_sheet", "source_row")]
-    raw = table.frame.with_columns(standardize.first_in_file(source).alias(standardize.FIRST_IN_FILE),
-                                   standardize.readable(fields).alias(standardize.READABLE))
-    goods, bads, issues, rows_in = [], [], [], 0
-    for chunk in raw.iter_slices(CHUNK_ROWS):  # bounded memory: standardise and validate a chunk at a time
-        frame = STANDARDIZERS[source](chunk.lazy(), contract).collect()
-        part = validate(frame, source, chunk.drop(standardize.FIRST_IN_FILE, standardize.READABLE), province)
-        goods.append(part.accepted.drop(standardize.FIRST_IN_FILE, standardize.READABLE, *DERIVED_FLAGS, strict=False))
+def _read_one(f: InboxFile, source: str, province: str | None, contract: Contract,
+              parts: AcceptedParts) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """Read, standardise and validate one file a chunk at a time, its accepted rows into ``parts`` (lineage
+    columns are added by the caller); its quarantine, data issues and counts."""
+    stream = stream_table(f.path, f.rel, contract.sources[source], CHUNK_ROWS)
+    while True:
+        try:
+            return _validated(stream, source, province, contract, parts)
+        except ReadAgain as again:  # the file showed part way that it needs the slower reader: from the start
+            parts.discard()
+            stream = again.stream
+        except BaseException:
+            parts.discard()
+            raise
+
+
+def _validated(stream, source: str, province: str | None, contract: Contract,
+               parts: AcceptedParts) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    first = standardize.FirstInFile(source)
+    bads, issues, rows_in, rows_accepted = [], [], 0, 0
+    for chunk in stream.chunks():  # bounded memory: read, standardise, validate and write a chunk at a time
+        fields = [c for c in chunk.columns if c not in ("source_sheet", "source_row")]
+        raw = chunk.with_columns(first.flags(chunk).alias(standardize.FIRST_IN_FILE),
+                                 standardize.readable(fields).alias(standardize.READABLE))
+        frame = STANDARDIZERS[source](raw.lazy(), contract).collect()
+        del raw
+        part = validate(frame, source, chunk, province)
+        parts.add(part.accepted.drop(standardize.FIRST_IN_FILE, standardize.READABLE, *DERIVED_FLAGS, strict=False))
         bads.append(part.quarantine)
         issues.append(part.issues)
         rows_in += part.rows_in
-    del raw
-    result = ValidationResult(pl.concat(goods, how="diagonal_relaxed"), pl.concat(bads, how="diagonal_relaxed"), rows_in,
-                              pl.concat(issues, how="diagonal_relaxed"))
-    message = "ok" if not result.rows_quarantined else f"{result.rows_quarantined} rows quarantined"
-    if result.rows_with_issues:
-        by_issue = result.issues.group_by("column", "check").len().sort("column", "check")
-        message += f"; {result.rows_with_issues} rows kept with an unusable optional field set to null (" + ", ".join(
+        rows_accepted += part.accepted.height
+    quarantine, issues = pl.concat(bads, how="diagonal_relaxed"), pl.concat(issues, how="diagonal_relaxed")
+    rows_quarantined = rows_in - rows_accepted
+    rows_with_issues = issues.select(pl.struct("source_sheet", "source_row").n_unique()).item() if issues.height else 0
+    message = "ok" if not rows_quarantined else f"{rows_quarantined} rows quarantined"
+    if rows_with_issues:
+        by_issue = issues.group_by("column", "check").len().sort("column", "check")
+        message += f"; {rows_with_issues} rows kept with an unusable optional field set to null (" + ", ".join(
             f"{r['column']}:{r['check']} {r['len']}" for r in by_issue.iter_rows(named=True)) + ")"
-    if table.unknown_columns:
-        message += f"; {len(table.unknown_columns)} unknown columns ignored: {', '.join(table.unknown_columns)}"
-    if table.skipped_sheets:
-        message += f"; sheets without a known header skipped: {', '.join(table.skipped_sheets)}"
-    meta = dict(message=message, rows_read=result.rows_in, rows_accepted=result.accepted.height,
-                rows_quarantined=result.rows_quarantined, form=table.form, encoding=table.encoding,
-                delimiter=table.delimiter, unknown_columns=len(table.unknown_columns), rows_with_issues=result.rows_with_issues)
-    return result.accepted, result.quarantine, result.issues, meta
+    if stream.unknown_columns:
+        message += f"; {len(stream.unknown_columns)} unknown columns ignored: {', '.join(stream.unknown_columns)}"
+    if stream.skipped_sheets:
+        message += f"; sheets without a known header skipped: {', '.join(stream.skipped_sheets)}"
+    meta = dict(message=message, rows_read=rows_in, rows_accepted=rows_accepted, rows_quarantined=rows_quarantined,
+                form=stream.form, encoding=stream.encoding, delimiter=stream.delimiter,
+                unknown_columns=len(stream.unknown_columns), rows_with_issues=rows_with_issues)
+    return quarantine, issues, meta
 
 
 def ingest(files: list[InboxFile], source: str, *, province: str | None = None, term: str | None = None,
@@ -182,13 +256,15 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
             good, bad, issue, meta = cached  # the same outcome as the first time: re-runs leave identical tables
         else:
             refused = None
+            parts = cache.parts(key) if cache else AcceptedParts(None, f.rel)
             try:
-                good, bad, issue, meta = _read_one(f, source, province, contract)
+                bad, issue, meta = _read_one(f, source, province, contract, parts)
             except FileRefused as refusal:
                 refused = refusal.reason
             except Exception as err:  # noqa: BLE001  (any other failure refuses this file, never the run)
                 refused = unreadable(err)
             if signature(f.path) != signatures[f.rel]:  # written to while it was read: never taken half-read
+                parts.discard()
                 file_rows.append(_file_row(source, f, None, "refused", still_arriving(changed_while_read=True),
                                            rows_read=0, rows_accepted=0, rows_quarantined=0))
                 return 0
@@ -196,14 +272,13 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
                 file_rows.append(_file_row(source, f, digest, "refused", refused, rows_read=0, rows_accepted=0,
                                            rows_quarantined=0))
                 return 0
-            if cache:
-                cache.save(key, good, bad, issue, meta)
+            good = cache.save(key, parts, bad, issue, meta) if cache else parts.rows()
         lineage = [pl.lit(source).alias("source"), pl.lit(f.rel).alias("source_file"), pl.lit(digest).alias("content_hash")]
         accepted.append(good.with_columns(lineage))
         quarantined.append(bad.with_columns(lineage).select(QUARANTINE.columns))
         issues.append(issue.with_columns(lineage).select(DATA_ISSUES.columns))
         file_rows.append(_file_row(source, f, digest, "accepted", **meta))
-        return good.height
+        return meta["rows_accepted"]
 
     in_use, unusable = None, []
     if latest_only:
@@ -226,7 +301,7 @@ def ingest(files: list[InboxFile], source: str, *, province: str | None = None, 
             take(f)
     files_frame = pl.DataFrame(file_rows, schema=INGEST_FILES.schema, orient="row") if file_rows else INGEST_FILES.empty()
     extra = [pl.lit(province, pl.String).alias("province_code"), pl.lit(term, pl.String).alias("term")]
-    acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.DataFrame()
+    acc = pl.concat(accepted, how="diagonal_relaxed").with_columns(extra) if accepted else pl.LazyFrame()
     q = pl.concat(quarantined, how="diagonal_relaxed") if quarantined else QUARANTINE.empty()
     q = q.with_columns(extra)
     i = pl.concat(issues, how="diagonal_relaxed") if issues else DATA_ISSUES.empty()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,30 @@ class RawTable:
     delimiter: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RawStream:
+    """A file's rows as :class:`RawTable` gives them, a chunk at a time (``chunks()``: frames of at most
+    ``chunk_rows`` rows, ``source_row`` counting on across them), so that a file larger than memory is read in
+    bounded memory. Where a file shows only part way through that the fast path cannot read it (bytes that are
+    not UTF-8 past the sample), the chunks stop with :class:`ReadAgain`: what was read of it is void, and its
+    ``stream`` reads the whole file by the slower path."""
+
+    chunks: Callable[[], Iterator[pl.DataFrame]]
+    form: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+
+
+class ReadAgain(Exception):
+    """The chunks read so far of a file are void: read it again with ``stream``."""
+
+    def __init__(self, stream: RawStream):
+        self.stream = stream
+        super().__init__("the file is read again by the slower path")
 
 
 def _detect_form(head: bytes) -> str:
@@ -105,12 +130,25 @@ def map_headers(headers: list[str], spec: SourceSpec, rel: str, where: str = "")
     return mapping, unknown
 
 
-def _finish(frame: pl.DataFrame, mapping: dict[str, str], sheet: str | None) -> pl.DataFrame:
+def _finish(frame: pl.DataFrame, mapping: dict[str, str], sheet: str | None, offset: int = 0) -> pl.DataFrame:
+    """Canonical columns as text, the sheet and the row number (``offset``: rows of the file before this chunk)."""
     frame = frame.select([pl.col(orig).cast(pl.String).alias(canon) for orig, canon in mapping.items()])
     return frame.with_columns(
         pl.lit(sheet or "", pl.String).alias("source_sheet"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
+        pl.int_range(offset + 1, offset + pl.len() + 1, dtype=pl.Int64).alias("source_row"),
     )
+
+
+def _numbered(batches: Iterator[pl.DataFrame], mapping: dict[str, str], sheet: str | None = None) -> Iterator[pl.DataFrame]:
+    offset = 0
+    for batch in batches:
+        if batch.height:
+            yield _finish(batch, mapping, sheet, offset)
+            offset += batch.height
+
+
+def _slices(frame: pl.DataFrame, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    yield from frame.iter_slices(chunk_rows) if frame.height else ()
 
 
 def _has_utf8_thai_line(sample: bytes) -> bool:
@@ -154,7 +192,7 @@ def header_row(rows: list[list], spec: SourceSpec) -> int:
     return max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts and max(counts) else 0
 
 
-def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
     size = path.stat().st_size
     if size == 0:
         raise FileRefused(rel, "empty file (0 bytes)")
@@ -179,36 +217,60 @@ def _read_csv(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     if len(set(headers)) != len(headers):
         dupes = sorted({h for h in headers if headers.count(h) > 1})
         raise FileRefused(rel, f"duplicated header names {dupes}: each column needs its own name")
-    if encoding == "utf-8" or encoding == "utf-8-sig":
-        source: Path | io.BytesIO = path
-    elif _has_utf8_thai_line(sample):  # rows of two exports merged: some UTF-8, some Windows-874
-        encoding = "utf-8 and cp874 mixed"
-        source = io.BytesIO(_mixed_lines_to_utf8(path.read_bytes()))
-    else:  # polars reads UTF-8 only: transcode once
-        source = io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8"))
-    def parse(enc: str) -> pl.DataFrame:
-        return pl.read_csv(source, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
-                           encoding=enc, truncate_ragged_lines=True, raise_if_empty=False, skip_rows=skip)
+    options = dict(separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
+                   truncate_ragged_lines=True, raise_if_empty=False, skip_rows=skip)
 
-    try:
-        frame = parse("utf8")
-    except (pl.exceptions.ComputeError, UnicodeDecodeError):
+    def unmarked(frame):  # a byte-order mark stays on the first column's name
+        return frame.rename({c: c.replace("\ufeff", "") for c in frame.collect_schema().names() if "\ufeff" in c})
+
+    def whole(source: io.BytesIO, enc: str) -> Iterator[pl.DataFrame]:
+        """Text transcoded in memory to UTF-8, parsed at once and handed on in chunks."""
+        try:
+            frame = unmarked(pl.read_csv(source, encoding=enc, **options))
+        except (pl.exceptions.ComputeError, UnicodeDecodeError) as err:
+            if enc == "utf8-lossy":
+                raise FileRefused(rel, f"CSV could not be parsed ({type(err).__name__}); expected {encoding} text "
+                                  f"with {delimiter!r} between fields") from None
+            yield from lossy()
+            return
+        if frame.height == 0:
+            raise FileRefused(rel, "header only, no data rows")
+        yield from _numbered(_slices(frame, chunk_rows), mapping)
+
+    def lossy() -> Iterator[pl.DataFrame]:
         # bytes that are not UTF-8 past the sample: rows written in TIS-620 / Windows-874 inside a UTF-8
         # file are transcoded line by line; a line that is neither (a file cut inside a character) keeps
         # U+FFFD and fails its row check
-        source = io.BytesIO(_mixed_lines_to_utf8(path.read_bytes()))
+        yield from whole(io.BytesIO(_mixed_lines_to_utf8(path.read_bytes())), "utf8-lossy")
+
+    def streamed() -> Iterator[pl.DataFrame]:
+        """A UTF-8 file parsed by the streaming engine, a chunk at a time (bounded memory)."""
+        rows = 0
         try:
-            frame = parse("utf8-lossy")
-        except pl.exceptions.ComputeError as err:
-            raise FileRefused(rel, f"CSV could not be parsed ({type(err).__name__}); expected {encoding} text "
-                              f"with {delimiter!r} between fields") from None
-    frame = frame.rename({c: c.replace("\ufeff", "") for c in frame.columns})
-    if frame.height == 0:
-        raise FileRefused(rel, "header only, no data rows")
-    return RawTable(_finish(frame, mapping, None), "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)
+            batches = unmarked(pl.scan_csv(path, encoding="utf8", **options)).collect_batches(chunk_size=chunk_rows)
+            for frame in _numbered(iter(batches), mapping):
+                rows += frame.height
+                yield frame
+        except (pl.exceptions.ComputeError, UnicodeDecodeError):
+            if rows:
+                raise ReadAgain(RawStream(lossy, "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)) from None
+            yield from lossy()
+            return
+        if rows == 0:
+            raise FileRefused(rel, "header only, no data rows")
+
+    if encoding == "utf-8" or encoding == "utf-8-sig":
+        chunks = streamed
+    elif _has_utf8_thai_line(sample):  # rows of two exports merged: some UTF-8, some Windows-874
+        encoding = "utf-8 and cp874 mixed"
+        chunks = lambda: whole(io.BytesIO(_mixed_lines_to_utf8(path.read_bytes())), "utf8")  # noqa: E731
+    else:  # polars reads UTF-8 only: transcode once
+        chunks = lambda: whole(io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8")), "utf8")  # noqa: E731
+    return RawStream(chunks, "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)
 
 
-def _read_xlsx(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+def _stream_xlsx(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
+    """Every sheet with a known header, through calamine (fastexcel); a sheet is at most 1,048,576 rows."""
     import fastexcel
 
     try:
@@ -239,23 +301,37 @@ def _read_xlsx(path: Path, rel: str, spec: SourceSpec) -> RawTable:
             raise first_error
         raise FileRefused(rel, "workbook has no sheet with data rows")
     frame = pl.concat(frames, how="diagonal")
-    return RawTable(frame, "xlsx", unknown_columns=unknown, skipped_sheets=skipped)
+    return RawStream(lambda: _slices(frame, chunk_rows), "xlsx", unknown_columns=unknown, skipped_sheets=skipped)
 
 
-def _read_parquet(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+def _stream_parquet(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
     try:
         lf = pl.scan_parquet(path)
         columns = lf.collect_schema().names()
     except Exception as err:  # noqa: BLE001
         raise FileRefused(rel, f"not a readable Parquet file ({type(err).__name__})") from None
     mapping, unknown = map_headers(columns, spec, rel)
-    try:
-        frame = lf.select(list(mapping)).collect()
-    except pl.exceptions.PolarsError:  # text that is not UTF-8: read the bytes, decode what can be decoded
-        frame = _parquet_as_bytes(path, list(mapping))
-    if frame.height == 0:
-        raise FileRefused(rel, "no data rows")
-    return RawTable(_finish(_as_text(frame), mapping, None), "parquet", unknown_columns=unknown)
+
+    def as_bytes() -> Iterator[pl.DataFrame]:  # text that is not UTF-8: read the bytes, decode what can be decoded
+        yield from _numbered(_slices(_as_text(_parquet_as_bytes(path, list(mapping))), chunk_rows), mapping)
+
+    def streamed() -> Iterator[pl.DataFrame]:
+        rows = 0
+        try:
+            batches = lf.select(list(mapping)).collect_batches(chunk_size=chunk_rows)
+            for frame in _numbered((_as_text(b) for b in batches), mapping):
+                rows += frame.height
+                yield frame
+        except pl.exceptions.PolarsError:
+            if rows:
+                raise ReadAgain(RawStream(as_bytes, "parquet", unknown_columns=unknown)) from None
+            rows = -1
+        if rows == -1:
+            yield from as_bytes()
+        elif rows == 0:
+            raise FileRefused(rel, "no data rows")
+
+    return RawStream(streamed, "parquet", unknown_columns=unknown)
 
 
 def _parquet_as_bytes(path: Path, columns: list[str]) -> pl.DataFrame:
@@ -292,14 +368,28 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def read_table(path: Path, rel: str, spec: SourceSpec) -> RawTable:
-    """Read one file of a source; raises FileRefused naming the file and what was expected."""
+def stream_table(path: Path, rel: str, spec: SourceSpec, chunk_rows: int = 1_000_000) -> RawStream:
+    """Open one file of a source to be read a chunk at a time; raises FileRefused naming the file and what was
+    expected (also from ``chunks()``, for what shows only once rows are read)."""
     path = Path(path)
     with path.open("rb") as fh:
         head = fh.read(8)
     form = _detect_form(head)
     if form == "xlsx":
-        return _read_xlsx(path, rel, spec)
+        return _stream_xlsx(path, rel, spec, chunk_rows)
     if form == "parquet":
-        return _read_parquet(path, rel, spec)
-    return _read_csv(path, rel, spec)
+        return _stream_parquet(path, rel, spec, chunk_rows)
+    return _stream_csv(path, rel, spec, chunk_rows)
+
+
+def read_table(path: Path, rel: str, spec: SourceSpec) -> RawTable:
+    """Read one file of a source whole; raises FileRefused naming the file and what was expected."""
+    stream = stream_table(path, rel, spec)
+    while True:
+        try:
+            frames = list(stream.chunks())
+            break
+        except ReadAgain as again:
+            stream = again.stream
+    frame = pl.concat(frames, how="diagonal") if len(frames) > 1 else frames[0]
+    return RawTable(frame, stream.form, stream.encoding, stream.delimiter, stream.unknown_columns, stream.skipped_sheets)

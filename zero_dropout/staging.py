@@ -61,6 +61,16 @@ class Staging:
     def write(self, frame: pl.DataFrame, dataset: str, name: str, province: str | None = None, term: str | None = None) -> Path:
         return _write_parquet(frame, self.path(dataset, name, province, term))
 
+    def sink(self, frame: pl.LazyFrame, dataset: str, name: str, province: str | None = None,
+             term: str | None = None) -> Path:
+        """Write a lazy frame by the streaming engine (rows larger than memory), replacing the file at once."""
+        target = self.path(dataset, name, province, term)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        frame.sink_parquet(tmp)
+        os.replace(tmp, target)
+        return target
+
     def exists(self, dataset: str, name: str, province: str | None = None, term: str | None = None) -> bool:
         return self.path(dataset, name, province, term).exists()
 

@@ -35,18 +35,40 @@ def readable(fields: list[str]) -> pl.Expr:
 FILE_KEYS = {"survey": "survey_id", "aid": "payment_id", "justice": "case_id"}
 
 
+def _file_key(source: str) -> pl.Expr:
+    if source == "registry":
+        return digits_only(pl.col("citizen_id"))
+    if source in FILE_KEYS:
+        return clean_text(pl.col(FILE_KEYS[source]))
+    return pl.struct("student_id", "first_name", "last_name", "birth_date", "school_code", "enrollment_status")
+
+
 def first_in_file(source: str) -> pl.Expr:
-    """Computed over a whole file before it is processed in chunks: is this row the first of its kind?
+    """Computed over a whole file: is this row the first of its kind? (A file read in chunks: ``FirstInFile``.)
 
     Registry: first row of its citizen ID. MOE: first of identical records. Survey, aid, justice: first of
     its survey_id, payment_id or case_id.
     """
-    if source == "registry":
-        return digits_only(pl.col("citizen_id")).is_first_distinct()
-    if source in FILE_KEYS:
-        return clean_text(pl.col(FILE_KEYS[source])).is_first_distinct()
-    key = [c for c in ("student_id", "first_name", "last_name", "birth_date", "school_code", "enrollment_status")]
-    return pl.struct(key).is_first_distinct()
+    return _file_key(source).is_first_distinct()
+
+
+class FirstInFile:
+    """``first_in_file`` for a file read a chunk at a time, in the file's order. Each row's key is compared by two
+    64-bit hashes of it (different seeds: 16 bytes a row are remembered across chunks instead of the key's text;
+    two different keys pass for one with a probability near n^2 / 2^129, nil for any real file)."""
+
+    def __init__(self, source: str):
+        self.key, self.seen = _file_key(source), None
+
+    def flags(self, chunk: pl.DataFrame) -> pl.Series:
+        keys = chunk.select(self.key.hash(11).alias("h1"), self.key.hash(29).alias("h2"))
+        first = keys.select(pl.struct("h1", "h2").is_first_distinct()).to_series()
+        if self.seen is not None:  # the chunk's keys are hashed once; every key seen before probes them
+            before = self.seen.join(keys.with_row_index(), on=["h1", "h2"], how="inner")["index"]
+            first = first.scatter(before, False) if before.len() else first
+        new = keys.filter(first)
+        self.seen = new if self.seen is None else pl.concat([self.seen, new])
+        return first.alias(FIRST_IN_FILE)
 
 
 def _vocab(expr: pl.Expr, contract: Contract, name: str) -> pl.Expr:
