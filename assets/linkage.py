@@ -154,7 +154,11 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         students, shared, settled = national[term]
         result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared,
                       settled=settled)
-        links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students).with_columns(_partition_columns(province, term)))
+        if shared is not None and "moe_detail" not in shared:  # one key, set when whole (provinces side by side)
+            shared["moe_detail"] = detail.moe_index(students.collect())
+        index = shared["moe_detail"] if shared is not None else None
+        links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students, index)
+                                         .with_columns(_partition_columns(province, term)))
         target = paths.staging.scan("target", "population", province, term)
         n_target, linked = history.target_linked(target, links.lazy())
         paths.staging.write(links, "links", "moe_links", province, term)

@@ -23,9 +23,41 @@ def _carry(links: pl.DataFrame, records: pl.LazyFrame, columns: dict[str, str]) 
     return links.join(detail, on=RECORD_KEY, how="left")
 
 
-def with_moe_detail(links: pl.DataFrame, students: pl.LazyFrame) -> pl.DataFrame:
-    """MOE links with the record's enrolment status, school and grade."""
-    return _carry(links, students, MOE_DETAIL)
+class RecordIndex:
+    """The rows of a large frame of records (a term's national MOE export) found by record key without reading
+    the frame: each key as one number (the file and sheet numbered, then the row), sorted once; a province's
+    links look theirs up (a semi join probed all 11 M records for each province)."""
+
+    def __init__(self, records: pl.DataFrame, columns: dict[str, str]):
+        self.files = records.select("source_file", "source_sheet").unique(maintain_order=True).with_row_index("file_no")
+        self.detail = records.select(*RECORD_KEY, *[pl.col(src).alias(out) for out, src in columns.items()])
+        number = self._numbers(records.select(RECORD_KEY))
+        self.order = number.arg_sort()
+        self.sorted = number.gather(self.order)
+
+    def _numbers(self, keys: pl.DataFrame) -> pl.Series:
+        numbered = keys.join(self.files, on=["source_file", "source_sheet"], how="left", maintain_order="left")
+        return numbered.select(pl.col("file_no").cast(pl.Int64) * (1 << 40) + pl.col("source_row")).to_series()
+
+    def rows(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The records of ``keys`` (a record key found once in the frame gives one row; an unknown key none)."""
+        wanted = self._numbers(keys.select(RECORD_KEY)).drop_nulls()
+        spans = pl.DataFrame({"lo": self.sorted.search_sorted(wanted, "left"),
+                              "hi": self.sorted.search_sorted(wanted, "right")})
+        at = spans.filter(pl.col("hi") > pl.col("lo")).select(pl.int_ranges("lo", "hi").explode())["lo"]
+        return self.detail[self.order.gather(at.unique().sort())]
+
+
+def with_moe_detail(links: pl.DataFrame, students: pl.LazyFrame, index: RecordIndex | None = None) -> pl.DataFrame:
+    """MOE links with the record's enrolment status, school and grade (``index``: ``moe_index`` of the same
+    students, for many provinces linked against one national export)."""
+    if index is None:
+        return _carry(links, students, MOE_DETAIL)
+    return links.join(index.rows(links), on=RECORD_KEY, how="left")
+
+
+def moe_index(students: pl.DataFrame) -> RecordIndex:
+    return RecordIndex(students, MOE_DETAIL)
 
 
 def with_survey_findings(links: pl.DataFrame, responses: pl.LazyFrame) -> pl.DataFrame:

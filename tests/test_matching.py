@@ -10,6 +10,9 @@ import sys
 import polars as pl
 
 from inbox_builder import make_pid
+from polars.testing import assert_frame_equal
+
+from matching.blocking import RECORD_KEY
 from matching.linker import link, settled_by_id
 from matching.settings import Settings
 from zero_dropout.terms import Term
@@ -329,3 +332,25 @@ def test_people_staged_with_their_features_link_as_the_people_do():
     plain = _link(records)
     assert staged.links.equals(plain.links) and staged.review.equals(plain.review)
     assert staged.model.fingerprint == plain.model.fingerprint and staged.links.height == 601
+
+
+def test_the_moe_detail_found_through_the_term_index_equals_the_join():
+    """Many provinces take their links' enrolment detail from one index of the national export: the same rows as
+    the semi join each did over the whole export (two files, one with two sheets, rows missing where quarantined)."""
+    import random
+
+    from matching import detail
+
+    rng = random.Random(3)
+    rows = [(f, s, r) for f, sheets in (("moe/2567-1/a.xlsx", ("s1", "s2")), ("moe/2567-1/b.csv", ("",)))
+            for s in sheets for r in range(1, 2_001) if rng.random() > 0.05]
+    students = pl.DataFrame(rows, schema={"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64},
+                            orient="row").with_columns(
+        *[pl.format("{}-{}", pl.lit(c), pl.col("source_row")).alias(src) for c, src in detail.MOE_DETAIL.items()])
+    links = students.sample(700, seed=1).select(RECORD_KEY).with_columns(pl.lit("x").alias("citizen_id"))
+    links = pl.concat([links, pl.DataFrame({"source_file": ["moe/2567-1/c.csv"], "source_sheet": [""], "source_row": [5],
+                                            "citizen_id": ["y"]})])  # a key of no record: detail null, as joined
+    joined = detail.with_moe_detail(links, students.lazy()).sort(RECORD_KEY)
+    indexed = detail.with_moe_detail(links, students.lazy(), detail.moe_index(students)).sort(RECORD_KEY)
+    assert_frame_equal(joined, indexed)
+    assert indexed.height == 701 and indexed["school_code"].null_count() == 1
