@@ -147,8 +147,16 @@ def _numbered(batches: Iterator[pl.DataFrame], mapping: dict[str, str], sheet: s
             offset += batch.height
 
 
-def _slices(frame: pl.DataFrame, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    yield from frame.iter_slices(chunk_rows) if frame.height else ()
+def _slices(frame: pl.DataFrame, chunk_rows: int | None) -> Iterator[pl.DataFrame]:
+    """``frame`` in chunks of ``chunk_rows`` (None: whole)."""
+    if frame.height:
+        yield from frame.iter_slices(chunk_rows) if chunk_rows else (frame,)
+
+
+def _batches(lf: pl.LazyFrame, chunk_rows: int | None) -> Iterator[pl.DataFrame]:
+    """By the streaming engine a chunk at a time; None: the whole file at once (the in-memory engine reads it
+    faster when memory is no concern, e.g. the exact-ID floor of the benchmarks)."""
+    return iter((lf.collect(),)) if chunk_rows is None else iter(lf.collect_batches(chunk_size=chunk_rows))
 
 
 def _has_utf8_thai_line(sample: bytes) -> bool:
@@ -192,7 +200,7 @@ def header_row(rows: list[list], spec: SourceSpec) -> int:
     return max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts and max(counts) else 0
 
 
-def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
+def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None) -> RawStream:
     size = path.stat().st_size
     if size == 0:
         raise FileRefused(rel, "empty file (0 bytes)")
@@ -247,8 +255,8 @@ def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawS
         """A UTF-8 file parsed by the streaming engine, a chunk at a time (bounded memory)."""
         rows = 0
         try:
-            batches = unmarked(pl.scan_csv(path, encoding="utf8", **options)).collect_batches(chunk_size=chunk_rows)
-            for frame in _numbered(iter(batches), mapping):
+            batches = _batches(unmarked(pl.scan_csv(path, encoding="utf8", **options)), chunk_rows)
+            for frame in _numbered(batches, mapping):
                 rows += frame.height
                 yield frame
         except (pl.exceptions.ComputeError, UnicodeDecodeError):
@@ -269,7 +277,7 @@ def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawS
     return RawStream(chunks, "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)
 
 
-def _stream_xlsx(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
+def _stream_xlsx(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None) -> RawStream:
     """Every sheet with a known header, through calamine (fastexcel); a sheet is at most 1,048,576 rows."""
     import fastexcel
 
@@ -304,7 +312,7 @@ def _stream_xlsx(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> Raw
     return RawStream(lambda: _slices(frame, chunk_rows), "xlsx", unknown_columns=unknown, skipped_sheets=skipped)
 
 
-def _stream_parquet(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> RawStream:
+def _stream_parquet(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None) -> RawStream:
     try:
         lf = pl.scan_parquet(path)
         columns = lf.collect_schema().names()
@@ -318,7 +326,7 @@ def _stream_parquet(path: Path, rel: str, spec: SourceSpec, chunk_rows: int) -> 
     def streamed() -> Iterator[pl.DataFrame]:
         rows = 0
         try:
-            batches = lf.select(list(mapping)).collect_batches(chunk_size=chunk_rows)
+            batches = _batches(lf.select(list(mapping)), chunk_rows)
             for frame in _numbered((_as_text(b) for b in batches), mapping):
                 rows += frame.height
                 yield frame
@@ -368,9 +376,10 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def stream_table(path: Path, rel: str, spec: SourceSpec, chunk_rows: int = 1_000_000) -> RawStream:
-    """Open one file of a source to be read a chunk at a time; raises FileRefused naming the file and what was
-    expected (also from ``chunks()``, for what shows only once rows are read)."""
+def stream_table(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None = 1_000_000) -> RawStream:
+    """Open one file of a source to be read a chunk at a time (``chunk_rows`` None: one chunk, the whole file);
+    raises FileRefused naming the file and what was expected (also from ``chunks()``, for what shows only once
+    rows are read)."""
     path = Path(path)
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -384,7 +393,7 @@ def stream_table(path: Path, rel: str, spec: SourceSpec, chunk_rows: int = 1_000
 
 def read_table(path: Path, rel: str, spec: SourceSpec) -> RawTable:
     """Read one file of a source whole; raises FileRefused naming the file and what was expected."""
-    stream = stream_table(path, rel, spec)
+    stream = stream_table(path, rel, spec, None)
     while True:
         try:
             frames = list(stream.chunks())
