@@ -21,7 +21,7 @@ from zero_dropout import standardize
 from zero_dropout.contract import Contract, load_contract
 from zero_dropout.errors import describe
 from zero_dropout.inbox import InboxFile, arriving_for, content_hash, signature, still_arriving
-from zero_dropout.readers import FileRefused, ReadAgain, stream_table
+from zero_dropout.readers import FileRefused, RawStream, ReadAgain, stream_table
 from zero_dropout.tables import DATA_ISSUES, INGEST_FILES, QUARANTINE
 
 
@@ -181,7 +181,7 @@ def _read_one(f: InboxFile, source: str, province: str | None, contract: Contrac
             raise
 
 
-def _validated(stream, source: str, province: str | None, contract: Contract,
+def _validated(stream: RawStream, source: str, province: str | None, contract: Contract,
                parts: AcceptedParts) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     first = standardize.FirstInFile(source)
     bads, issues, rows_in, rows_accepted = [], [], 0, 0
