@@ -200,6 +200,25 @@ def header_row(rows: list[list], spec: SourceSpec) -> int:
     return max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts and max(counts) else 0
 
 
+def _fast_else(fast: Callable[[], Iterator[pl.DataFrame]], slower: RawStream, errors: tuple,
+               empty: FileRefused) -> Iterator[pl.DataFrame]:
+    """The fast reader's chunks; where it fails with ``errors``, the slower reader's: at once when nothing was
+    handed on yet, else by ``ReadAgain`` (what was handed on is void). ``empty`` is raised for a file of no rows."""
+    rows, failed = 0, False
+    try:
+        for frame in fast():
+            rows += frame.height
+            yield frame
+    except errors:
+        if rows:
+            raise ReadAgain(slower) from None
+        failed = True
+    if failed:
+        yield from slower.chunks()
+    elif rows == 0:
+        raise empty
+
+
 def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None) -> RawStream:
     size = path.stat().st_size
     if size == 0:
@@ -253,19 +272,10 @@ def _stream_csv(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | None) 
 
     def streamed() -> Iterator[pl.DataFrame]:
         """A UTF-8 file parsed by the streaming engine, a chunk at a time (bounded memory)."""
-        rows = 0
-        try:
-            batches = _batches(unmarked(pl.scan_csv(path, encoding="utf8", **options)), chunk_rows)
-            for frame in _numbered(batches, mapping):
-                rows += frame.height
-                yield frame
-        except (pl.exceptions.ComputeError, UnicodeDecodeError):
-            if rows:
-                raise ReadAgain(RawStream(lossy, "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown)) from None
-            yield from lossy()
-            return
-        if rows == 0:
-            raise FileRefused(rel, "header only, no data rows")
+        return _fast_else(lambda: _numbered(_batches(unmarked(pl.scan_csv(path, encoding="utf8", **options)), chunk_rows),
+                                            mapping),
+                          RawStream(lossy, "csv", encoding.replace("-sig", " with BOM"), delimiter, unknown),
+                          (pl.exceptions.ComputeError, UnicodeDecodeError), FileRefused(rel, "header only, no data rows"))
 
     if encoding == "utf-8" or encoding == "utf-8-sig":
         chunks = streamed
@@ -324,20 +334,9 @@ def _stream_parquet(path: Path, rel: str, spec: SourceSpec, chunk_rows: int | No
         yield from _numbered(_slices(_as_text(_parquet_as_bytes(path, list(mapping))), chunk_rows), mapping)
 
     def streamed() -> Iterator[pl.DataFrame]:
-        rows = 0
-        try:
-            batches = _batches(lf.select(list(mapping)), chunk_rows)
-            for frame in _numbered((_as_text(b) for b in batches), mapping):
-                rows += frame.height
-                yield frame
-        except pl.exceptions.PolarsError:
-            if rows:
-                raise ReadAgain(RawStream(as_bytes, "parquet", unknown_columns=unknown)) from None
-            rows = -1
-        if rows == -1:
-            yield from as_bytes()
-        elif rows == 0:
-            raise FileRefused(rel, "no data rows")
+        return _fast_else(lambda: _numbered((_as_text(b) for b in _batches(lf.select(list(mapping)), chunk_rows)), mapping),
+                          RawStream(as_bytes, "parquet", unknown_columns=unknown), (pl.exceptions.PolarsError,),
+                          FileRefused(rel, "no data rows"))
 
     return RawStream(streamed, "parquet", unknown_columns=unknown)
 
