@@ -79,17 +79,17 @@ def _edits() -> pl.LazyFrame:
     return pl.LazyFrame(subs + swaps, schema={"pos": pl.Int64, "kind": pl.String, "digit": pl.Int64}, orient="row")
 
 
-def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
+def id_variants(records: pl.LazyFrame, id_column: str, key: list[str] = RECORD_KEY) -> pl.LazyFrame:
     """Every valid ID one substitution or one adjacent transposition away from a record's 13-digit ID whose
     check digit is wrong (a valid ID of somebody else is left to the name and date rules). Only valid variants
     are kept: a registry person's ID is valid (the registry quarantines any other), so no other variant can be
     somebody's, and about one in ten passes the check digit.
 
     Integer arithmetic on the ID: place value p = 10^(12-pos); a substitution replaces digit d at p by
-    a new digit, a transposition exchanges the digits at p and p/10.
+    a new digit, a transposition exchanges the digits at p and p/10. ``key``: the columns naming a record.
     """
     base = records.filter(pl.col("id_kind") == "bad_checksum").select(
-        *RECORD_KEY, pl.col(id_column).cast(pl.Int64, strict=False).alias("n")).drop_nulls()
+        *key, pl.col(id_column).cast(pl.Int64, strict=False).alias("n")).drop_nulls()
     place = pl.lit(10, pl.Int64).pow(12 - pl.col("pos"))
     here = (pl.col("n") // place) % 10
     right_place = place // 10
@@ -102,27 +102,29 @@ def id_variants(records: pl.LazyFrame, id_column: str) -> pl.LazyFrame:
         base.join(_edits(), how="cross")
         .with_columns(variant.alias("v"))
         .filter((pl.col("v") != pl.col("n")) & thai_id.valid_number_expr(pl.col("v")))
-        .select(*RECORD_KEY, pl.col("v").cast(pl.String).str.zfill(13).alias("candidate_id"))
+        .select(*key, pl.col("v").cast(pl.String).str.zfill(13).alias("candidate_id"))
         .unique()
     )
 
 
 def candidate_pairs(records: pl.LazyFrame, people: pl.LazyFrame, rules: tuple[BlockingRule, ...],
-                    id_column: str | None = None, variants: pl.LazyFrame | None = None) -> pl.LazyFrame:
+                    id_column: str | None = None, variants: pl.LazyFrame | None = None,
+                    key: list[str] = RECORD_KEY) -> pl.LazyFrame:
     """Distinct (record key, citizen_id) pairs, the first rule that proposed each, and whether an ID one edit
-    away did (``variants``: the records' ``id_variants`` when the caller has them already)."""
+    away did (``variants``: the records' ``id_variants`` when the caller has them already). ``key``: the columns
+    naming a record (a row number where the caller keeps the records' features in one frame)."""
     parts = []
     schema = records.collect_schema()
     for rule in rules:
         lists = [f"__k{i}" for i, k in enumerate(rule.record_keys) if isinstance(schema.get(k), pl.List)]
-        left = records.select(*RECORD_KEY, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)])
+        left = records.select(*key, *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.record_keys)])
         left = (left.explode(lists) if lists else left).drop_nulls()
         right = people.select("citizen_id", *[pl.col(k).alias(f"__k{i}") for i, k in enumerate(rule.person_keys)]).drop_nulls()
         keys = [f"__k{i}" for i in range(len(rule.record_keys))]
-        parts.append(left.join(right, on=keys).select(*RECORD_KEY, "citizen_id", pl.lit(rule.name).alias("blocked_by")))
+        parts.append(left.join(right, on=keys).select(*key, "citizen_id", pl.lit(rule.name).alias("blocked_by")))
     if id_column:
-        variants = id_variants(records, id_column) if variants is None else variants
+        variants = id_variants(records, id_column, key) if variants is None else variants
         parts.append(variants.join(people.select("citizen_id"), left_on="candidate_id", right_on="citizen_id")
-                     .select(*RECORD_KEY, pl.col("candidate_id").alias("citizen_id"), pl.lit("id_one_edit").alias("blocked_by")))
-    return pl.concat(parts).group_by(*RECORD_KEY, "citizen_id").agg(
+                     .select(*key, pl.col("candidate_id").alias("citizen_id"), pl.lit("id_one_edit").alias("blocked_by")))
+    return pl.concat(parts).group_by(*key, "citizen_id").agg(
         pl.col("blocked_by").first(), (pl.col("blocked_by") == "id_one_edit").any().alias("id_one_edit"))

@@ -289,6 +289,8 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     settled = exact.links.join(exact.weak_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
     conflicted = exact.conflicted
+    if shared is not None and not survey:
+        return CandidateStage(_shared_moe_pairs(recs, people_f, exact, term, shared, settled_by_pass))
     if survey:
         rescue, valid = candidates, candidates.head(0)
     else:
@@ -296,52 +298,71 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
         valid = candidates.filter(pl.col("id_kind") == "valid").with_columns(pl.lit(True).alias("valid_elsewhere"))
         if settled_by_pass is not None:
             valid = valid.join(settled_by_pass, on=RECORD_KEY, how="anti")
-    if shared is not None and not survey:  # a record without a valid ID is never settled by a province's exact IDs
-        if "rescue" not in shared:
-            shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
-                                                survey).collect()
-        rescue_f = shared["rescue"]
-    else:
-        rescue_f = _record_features(rescue, term, survey).collect()
+    rescue_f = _record_features(rescue, term, survey).collect()
     if not survey:  # the conflicted records' features were read with their check: no second pass over the file
-        conflict_f = exact.checked.join(conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
-            *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
-        rescue_f = pl.concat([rescue_f.select(FEATURES), conflict_f.select(FEATURES)])
-    # the ID variants of records whose check digit failed are the same for every province (a conflicted record's
-    # ID is valid: it has none)
-    variants = None
-    if shared is not None and not survey:
-        if "variants" not in shared:
-            shared["variants"] = id_variants(shared["rescue"].lazy(), "id_raw").collect()
-        variants = shared["variants"].lazy()
-    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw",
-                            variants=variants)
+        rescue_f = pl.concat([rescue_f.select(FEATURES), _conflict_features(exact)])
+    pairs = candidate_pairs(rescue_f.lazy(), people_f.lazy(), SURVEY_RULES if survey else MOE_RULES, id_column="id_raw")
     paired = [rescue_f.lazy().select(FEATURES)]
     if not survey:
-        if shared is not None:
-            # every record whose valid ID a person of the province holds is settled or conflicted by stage 1, so the
-            # records left with a valid ID are those whose ID no one of the province holds: one filter on the
-            # term's valid-ID records, kept for every province with their features (a province's candidates among
-            # them are taken from it, not from the whole export)
-            if "valid" not in shared:
-                held = recs.filter(pl.col("id_kind") == "valid")
-                if settled_by_pass is not None:
-                    held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
-                shared["valid"] = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(
-                    FEATURES).collect()
-            valid_keys = shared["valid"].lazy().filter(~pl.col("citizen_id").is_in(people_f["citizen_id"].implode()))
-        else:
-            valid_keys = valid
-        valid_pairs = candidate_pairs(valid_keys, people_f.lazy(), VALID_ID_RULES).collect().join(
+        valid_pairs = candidate_pairs(valid, people_f.lazy(), VALID_ID_RULES).collect().join(
             conflicted, on=RECORD_KEY, how="anti")
         pairs = pl.concat([pairs, valid_pairs.lazy()])
         # (every record of a pair is one of ``valid``: a semi join on the records reads no more than it needs)
         keys = valid_pairs.lazy().select(RECORD_KEY).unique()
-        paired.append(shared["valid"].lazy().join(keys, on=RECORD_KEY, how="semi") if shared is not None else
-                      with_features(recs.join(keys, on=RECORD_KEY, how="semi")
+        paired.append(with_features(recs.join(keys, on=RECORD_KEY, how="semi")
                                     .with_columns(pl.lit(True).alias("valid_elsewhere"))).select(FEATURES))
     # sorted while narrow (record key and person ID name one pair): the sides join in that order
     return CandidateStage(_with_sides(pairs.sort([*RECORD_KEY, "citizen_id"]), pl.concat(paired), people_f).collect())
+
+
+def _conflict_features(exact: ExactStage) -> pl.DataFrame:
+    """The features of the records stage 1 found conflicted, as read with their check."""
+    return exact.checked.join(exact.conflicted, on=RECORD_KEY, how="semi").unique(RECORD_KEY, keep="first").select(
+        *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
+
+
+ROW = "__row"  # a record's row number in the frame of features it is paired from
+
+
+def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, shared: dict,
+                      settled_by_pass: pl.LazyFrame | None) -> pl.DataFrame:
+    """Stage 2 of a province linked against a national MOE export many provinces share (``shared``), with both
+    sides' features, as ``candidate_stage`` gives them without it. What is the same for every province is
+    computed once: the features of the records without a valid ID (never settled by a province's exact IDs)
+    and their ID variants, and the features of the valid-ID records the national pass left. Every record that
+    a person of the province holds is settled or conflicted by stage 1, so the valid-ID records left to the
+    province are those whose ID no one of it holds: one filter on the shared ones. Pairs name their record by
+    its row in the shared frames and take its features by that number (joins on the record key over two
+    million rows cost a national province 0.4 s)."""
+    if "rescue" not in shared:  # one key each, set when whole: provinces linked side by side may both compute it
+        shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
+                                            False).select(FEATURES).collect()
+    if "variants" not in shared:  # numbered as the rows of ``rescue``: the first rows of ``own`` below
+        shared["variants"] = id_variants(shared["rescue"].lazy().with_row_index(ROW), "id_raw", [ROW]).collect()
+    if "valid" not in shared:
+        held = recs.filter(pl.col("id_kind") == "valid")
+        if settled_by_pass is not None:
+            held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
+        shared["valid"] = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(
+            FEATURES).collect()
+    own = pl.concat([shared["rescue"], _conflict_features(exact)])  # the conflicted records after the shared rows
+    valid = shared["valid"]
+    rescue_pairs = candidate_pairs(own.lazy().with_row_index(ROW), people_f.lazy(), MOE_RULES, id_column="id_raw",
+                                   variants=shared["variants"].lazy(), key=[ROW]).collect()
+    elsewhere = valid.lazy().with_row_index(ROW).filter(~pl.col("citizen_id").is_in(people_f["citizen_id"].implode()))
+    valid_pairs = candidate_pairs(elsewhere, people_f.lazy(), VALID_ID_RULES, key=[ROW]).collect()
+
+    def sides(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+        # the rows taken first by a filter: Polars then copies their text out of the large frame (rows gathered
+        # straight from it kept pointing into its buffers, and every later step over the pairs took twice as long)
+        taken = frame.with_row_index(ROW).filter(pl.col(ROW).is_in(pairs[ROW].implode()))
+        rows = taken[taken[ROW].search_sorted(pairs[ROW])].drop(ROW)
+        return pl.concat([rows.select(RECORD_KEY), pairs.select("citizen_id", "blocked_by", "id_one_edit"),
+                          rows.select(pl.exclude(RECORD_KEY)).rename(lambda c: f"r_{c}")], how="horizontal")
+
+    pairs = pl.concat([sides(own, rescue_pairs), sides(valid, valid_pairs)]).sort([*RECORD_KEY, "citizen_id"])
+    p = people_f.rename({c: f"p_{c}" for c in people_f.columns if c != "citizen_id"})
+    return pairs.join(p, on="citizen_id", maintain_order="left")
 
 
 def scoring_stage(candidates: CandidateStage, model: LinkageModel, s: Settings, term: Term, survey: bool,

@@ -46,3 +46,43 @@ def test_id_kinds():
     frame = pl.DataFrame({"x": [valid, "G644200000001", "1.10370E+12", valid[:12] + str((int(valid[12]) + 1) % 10), "12ab", None]})
     kinds = frame.select(thai_id.id_kind_expr("x")).to_series().to_list()
     assert kinds == ["valid", "gcode", "excel_mangled", "bad_checksum", "malformed", "missing"]
+
+
+def test_one_typo_apart_is_an_alignment_distance_of_exactly_one():
+    """Substitutions, adjacent transpositions (leading zeros kept), and what is not one typo: two typos, a
+    shifted digit, the same ID, a value that is not 13 digits."""
+    from rapidfuzz.distance import OSA
+
+    rng = np.random.default_rng(11)
+    base = ["".join(map(str, row)) for row in rng.integers(0, 10, (3000, 13))]
+    base[:300] = ["0" + b[1:] for b in base[:300]]  # category 0: a leading zero
+    other = []
+    for i, b in enumerate(base):
+        d = list(b)
+        kind = i % 6
+        if kind == 0:  # one substitution
+            p = rng.integers(0, 13)
+            d[p] = str((int(d[p]) + rng.integers(1, 10)) % 10)
+        elif kind == 1:  # an adjacent transposition
+            p = rng.integers(0, 12)
+            d[p], d[p + 1] = d[p + 1], d[p]
+        elif kind == 2:  # two substitutions
+            for p in rng.choice(13, 2, replace=False):
+                d[p] = str((int(d[p]) + 1) % 10)
+        elif kind == 3:  # a digit dropped and one added at the end
+            d = d[:4] + d[5:] + ["7"]
+        elif kind == 4:  # the same ID
+            pass
+        else:  # a transposition two places apart
+            p = rng.integers(0, 11)
+            d[p], d[p + 2] = d[p + 2], d[p]
+        other.append("".join(d))
+    odd = [("1234", base[0]), (None, base[1]), (base[2], "12345678901ab"), (base[3], None)]
+    written = pl.Series([*base, *(w for w, _ in odd)])
+    against = pl.Series([*other, *(o for _, o in odd)])
+    got = thai_id.one_typo_apart(written, against).to_list()
+    assert got[:len(base)] == [OSA.distance(a, b) == 1 for a, b in zip(base, other)]
+    assert got[len(base):] == [None] * len(odd)
+    assert sum(got[:len(base)]) > 900  # the cases above are there
+    as_expr = pl.DataFrame({"a": written, "b": against}).select(thai_id.one_typo_apart_expr("a", "b")).to_series()
+    assert as_expr.to_list() == got
