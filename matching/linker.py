@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from matching import comparisons as cmp
-from matching.blocking import MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, candidate_pairs, id_variants
+from matching.blocking import (MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, BlockingIndex, candidate_pairs,
+                               distinct_pairs, id_variants, rule_pairs, variant_pairs)
 from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score, weight_bound
@@ -321,7 +322,7 @@ def _conflict_features(exact: ExactStage) -> pl.DataFrame:
         *RECORD_KEY, *[pl.col(f"r_{c}").alias(c) for c in FEATURES if c not in RECORD_KEY])
 
 
-ROW = "__row"  # a record's row number in the frame of features it is paired from
+ROW = BlockingIndex.ROW  # a record's row number in the frame of features it is paired from
 
 
 def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, shared: dict,
@@ -329,11 +330,11 @@ def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactSt
     """Stage 2 of a province linked against a national MOE export many provinces share (``shared``), with both
     sides' features, as ``candidate_stage`` gives them without it. What is the same for every province is
     computed once: the features of the records without a valid ID (never settled by a province's exact IDs)
-    and their ID variants, and the features of the valid-ID records the national pass left. Every record that
-    a person of the province holds is settled or conflicted by stage 1, so the valid-ID records left to the
-    province are those whose ID no one of it holds: one filter on the shared ones. Pairs name their record by
-    its row in the shared frames and take its features by that number (joins on the record key over two
-    million rows cost a national province 0.4 s)."""
+    and their ID variants, and the features of the valid-ID records the national pass left, each with its
+    blocking keys hashed (``BlockingIndex``). Every record that a person of the province holds is settled or
+    conflicted by stage 1, so the valid-ID records left to the province are those whose ID no one of it holds.
+    Pairs name their record by its row in the shared frames and take its features by that number (joins on the
+    record key over two million rows cost a national province 0.4 s)."""
     if "rescue" not in shared:  # one key each, set when whole: provinces linked side by side may both compute it
         shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
                                             False).select(FEATURES).collect()
@@ -345,12 +346,19 @@ def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactSt
             held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
         shared["valid"] = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(
             FEATURES).collect()
-    own = pl.concat([shared["rescue"], _conflict_features(exact)])  # the conflicted records after the shared rows
-    valid = shared["valid"]
-    rescue_pairs = candidate_pairs(own.lazy().with_row_index(ROW), people_f.lazy(), MOE_RULES, id_column="id_raw",
-                                   variants=shared["variants"].lazy(), key=[ROW]).collect()
-    elsewhere = valid.lazy().with_row_index(ROW).filter(~pl.col("citizen_id").is_in(people_f["citizen_id"].implode()))
-    valid_pairs = candidate_pairs(elsewhere, people_f.lazy(), VALID_ID_RULES, key=[ROW]).collect()
+    for name, rules in (("rescue", MOE_RULES), ("valid", VALID_ID_RULES)):
+        if f"{name}_index" not in shared:
+            shared[f"{name}_index"] = BlockingIndex(shared[name], rules)
+    rescue, valid, conflicts = shared["rescue"], shared["valid"], _conflict_features(exact)
+    own = pl.concat([rescue, conflicts])  # the conflicted records after the shared rows
+    numbered = conflicts.lazy().with_row_index(ROW, offset=rescue.height)
+    rescue_pairs = distinct_pairs([
+        *(part.lazy() for part in shared["rescue_index"].parts(people_f)),
+        *(rule_pairs(numbered, people_f.lazy(), rule, [ROW]) for rule in MOE_RULES),
+        variant_pairs(shared["variants"].lazy(), people_f.lazy(), [ROW])], [ROW]).collect()
+    valid_pairs = distinct_pairs([part.lazy() for part in shared["valid_index"].parts(people_f)], [ROW]).collect()
+    # a record whose valid ID a person of the province holds is stage 1's (settled or conflicted), not a candidate
+    valid_pairs = valid_pairs.filter(~valid["citizen_id"].gather(valid_pairs[ROW]).is_in(people_f["citizen_id"].implode()))
 
     def sides(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         # the rows taken first by a filter: Polars then copies their text out of the large frame (rows gathered

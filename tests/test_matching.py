@@ -354,3 +354,35 @@ def test_the_moe_detail_found_through_the_term_index_equals_the_join():
     indexed = detail.with_moe_detail(links, students.lazy(), detail.moe_index(students)).sort(RECORD_KEY)
     assert_frame_equal(joined, indexed)
     assert indexed.height == 701 and indexed["school_code"].null_count() == 1
+
+
+def test_the_blocking_index_pairs_what_the_rules_pair_even_when_hashes_collide(monkeypatch):
+    """Records hashed once per rule (``BlockingIndex``, for a national export many provinces are blocked against)
+    give each rule's pairs exactly, names in any slip, null keys left out; with a hash that collides for most
+    keys (five values in all) the pairs found are checked on the keys themselves and stay the same."""
+    from matching import blocking
+    from matching.features import with_features
+
+    people = with_features(_people(PEOPLE)).collect()
+    rows = []
+    for i, p in enumerate(PEOPLE[:600]):
+        d = p["birth_full_date"]
+        slip = [d, d + dt.timedelta(days=1), dt.date(d.year, d.day, d.month) if d.day <= 12 else d, None][i % 4]
+        rows.append({"first_name": p["first_name"] if i % 5 else None, "last_name": p["last_name"] if i % 7 else "อื่น",
+                     "sex": p["sex"], "birth_full_date": slip})
+    records = with_features(_records(rows)).collect().with_row_index(blocking.BlockingIndex.ROW)
+    rules = blocking.MOE_RULES + blocking.VALID_ID_RULES
+
+    def expected() -> list[pl.DataFrame]:
+        return [blocking.rule_pairs(records.lazy(), people.lazy(), rule, [blocking.BlockingIndex.ROW]).collect()
+                for rule in rules]
+
+    def same(got: list[pl.DataFrame], want: list[pl.DataFrame]) -> None:
+        assert len(got) == len(want) and sum(w.height for w in want) > 500
+        for g, w in zip(got, want):
+            assert_frame_equal(g.sort(g.columns), w.sort(w.columns), check_dtypes=False)
+
+    same(blocking.BlockingIndex(records, rules).parts(people), expected())
+    weak = blocking._key_hash
+    monkeypatch.setattr(blocking, "_key_hash", lambda keys: weak(keys) % 5)
+    same(blocking.BlockingIndex(records, rules).parts(people), expected())

@@ -61,7 +61,8 @@ class FirstInFile:
         self.key, self.seen = _file_key(source), None
 
     def flags(self, chunk: pl.DataFrame) -> pl.Series:
-        keys = chunk.select(self.key.hash(11).alias("h1"), self.key.hash(29).alias("h2"))
+        key = chunk.select(self.key.alias("key"))  # the key once (cleaning it costs more than hashing it twice)
+        keys = key.select(pl.col("key").hash(11).alias("h1"), pl.col("key").hash(29).alias("h2"))
         first = keys.select(pl.struct("h1", "h2").is_first_distinct()).to_series()
         if self.seen is not None:  # the chunk's keys are hashed once; every key seen before probes them
             before = self.seen.join(keys.with_row_index(), on=["h1", "h2"], how="inner")["index"]
