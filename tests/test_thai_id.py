@@ -1,6 +1,8 @@
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zero_dropout import thai_id
 
@@ -86,3 +88,16 @@ def test_one_typo_apart_is_an_alignment_distance_of_exactly_one():
     assert sum(got[:len(base)]) > 900  # the cases above are there
     as_expr = pl.DataFrame({"a": written, "b": against}).select(thai_id.one_typo_apart_expr("a", "b")).to_series()
     assert as_expr.to_list() == got
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789๐๑๒๓๔๕๖๗๘๙ \t\u00a0\u200b\u3000-_.xก", max_size=20), min_size=1, max_size=50))
+def test_digits_only_is_clean_text_with_spaces_dashes_and_dots_removed(values):
+    """How an ID or a code is cleaned (three passes over the text) equals its definition: ``clean_text`` (Thai
+    digits, white space, a typed number's ``.0``) and then every space, dash, underscore and dot removed."""
+    from zero_dropout.thai_text import clean_text, digits_only
+
+    frame = pl.DataFrame({"v": [*values, None, "1103700012345.0", " ๑๒.๐๐ ", "1-1037-00012-34-5", "12 .0", "\u200b"]})
+    defined = clean_text(pl.col("v")).str.replace_all(r"[\s\-_.]", "")
+    want = frame.select(pl.when(defined == "").then(None).otherwise(defined)).to_series()
+    assert frame.select(digits_only(pl.col("v"))).to_series().to_list() == want.to_list()

@@ -60,10 +60,16 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(out == "").then(None).otherwise(out)
 
 
+SPACE = r"[\s\u00a0\u200b]"  # what clean_text takes for white space
+
+
 def digits_only(expr: pl.Expr) -> pl.Expr:
     """IDs and codes: Thai digits to Arabic, drop dashes, dots of grouping and spaces (a typed number's
-    ``.0`` first: the example ``1103700012345.0`` is 13 digits, not 14)."""
-    out = clean_text(expr).str.replace_all(r"[\s\-_.]", "")
+    ``.0`` first: the example ``1103700012345.0`` is 13 digits, not 14). The same as ``clean_text`` and then
+    every space, dash, underscore and dot removed, in three passes over the text instead of five (the ID of
+    every row of every file goes through it)."""
+    out = thai_digits_to_arabic(expr).str.replace(rf"^{SPACE}*([0-9]+)\.0+{SPACE}*$", "$1")
+    out = out.str.replace_all(rf"(?:{SPACE}|[\-_.])+", "")
     return pl.when(out == "").then(None).otherwise(out)
 
 
