@@ -12,7 +12,7 @@ from assets.sources import PROVINCE_TERM_STAGED, column_schema, md_table, people
 from matching.blocking import RECORD_KEY
 from matching import detail
 from matching.linker import link, settled_by_id
-from assets.partitions import (ONE_RUN, SMALL_PROVINCE_NATIONAL, by_province, by_term, each_partition, province_term,
+from assets.partitions import (ONE_RUN, by_province, by_term, each_partition, province_term,
                                province_term_partitions, ranged_asset, term_partitions)
 from assets.resources import PipelinePaths
 from zero_dropout import decisions, history, population, standardize, tables, target_groups
@@ -143,7 +143,7 @@ def _review_metadata(review: pl.DataFrame) -> dict:
     backfill_policy=ONE_RUN)
 def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
     # each term's national index, read once for every province of the run, and the work link() shares between
-    # them (provinces linked side by side may both compute a shared piece once: the same value, stored twice)
+    # them (the first province computes it before the others start side by side)
     national: dict[str, tuple] = {}
 
     def one(key):
@@ -177,7 +177,7 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         settled = (paths.staging.scan("moe", SETTLED_BY_ID, term=term).collect()
                    if paths.staging.exists("moe", SETTLED_BY_ID, term=term) else None)
         national[term] = (scan.collect().lazy(), {}, settled) if provinces > 1 else (scan, None, settled)
-    yield from each_partition(context, one, paths, largest=SMALL_PROVINCE_NATIONAL)
+    yield from each_partition(context, one, paths, first_alone=True)
 
 
 # what a published link of each province-term source carries of its record (matching/detail.py), and its table
