@@ -335,36 +335,30 @@ def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactSt
     conflicted by stage 1, so the valid-ID records left to the province are those whose ID no one of it holds.
     Pairs name their record by its row in the shared frames and take its features by that number (joins on the
     record key over two million rows cost a national province 0.4 s)."""
-    if "rescue" not in shared:  # one key each, set when whole: provinces linked side by side may both compute it
-        shared["rescue"] = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term,
-                                            False).select(FEATURES).collect()
-    if "variants" not in shared:  # numbered as the rows of ``rescue``: the first rows of ``own`` below
-        shared["variants"] = id_variants(shared["rescue"].lazy().with_row_index(ROW), "id_raw", [ROW]).collect()
-    if "valid" not in shared:
+    if "moe_blocking" not in shared:  # one key, set when whole: every piece of one computation (rows numbered alike)
+        rescue = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term, False).select(
+            FEATURES).collect()
         held = recs.filter(pl.col("id_kind") == "valid")
         if settled_by_pass is not None:
             held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
-        shared["valid"] = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(
-            FEATURES).collect()
-    for name, rules in (("rescue", MOE_RULES), ("valid", VALID_ID_RULES)):
-        if f"{name}_index" not in shared:
-            shared[f"{name}_index"] = BlockingIndex(shared[name], rules)
-    rescue, valid, conflicts = shared["rescue"], shared["valid"], _conflict_features(exact)
+        valid = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(FEATURES).collect()
+        shared["moe_blocking"] = (rescue, valid, BlockingIndex(rescue, MOE_RULES), BlockingIndex(valid, VALID_ID_RULES),
+                                  # numbered as the rows of ``rescue``: the first rows of ``own`` below
+                                  id_variants(rescue.lazy().with_row_index(ROW), "id_raw", [ROW]).collect())
+    rescue, valid, rescue_index, valid_index, variants = shared["moe_blocking"]
+    conflicts = _conflict_features(exact)
     own = pl.concat([rescue, conflicts])  # the conflicted records after the shared rows
     numbered = conflicts.lazy().with_row_index(ROW, offset=rescue.height)
     rescue_pairs = distinct_pairs([
-        *(part.lazy() for part in shared["rescue_index"].parts(people_f)),
+        *(part.lazy() for part in rescue_index.parts(people_f)),
         *(rule_pairs(numbered, people_f.lazy(), rule, [ROW]) for rule in MOE_RULES),
-        variant_pairs(shared["variants"].lazy(), people_f.lazy(), [ROW])], [ROW]).collect()
-    valid_pairs = distinct_pairs([part.lazy() for part in shared["valid_index"].parts(people_f)], [ROW]).collect()
+        variant_pairs(variants.lazy(), people_f.lazy(), [ROW])], [ROW]).collect()
+    valid_pairs = distinct_pairs([part.lazy() for part in valid_index.parts(people_f)], [ROW]).collect()
     # a record whose valid ID a person of the province holds is stage 1's (settled or conflicted), not a candidate
     valid_pairs = valid_pairs.filter(~valid["citizen_id"].gather(valid_pairs[ROW]).is_in(people_f["citizen_id"].implode()))
 
     def sides(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-        # the rows the pairs use, kept by a filter, then put in the pairs' order (a gather straight from the large
-        # frame measured no faster)
-        taken = frame.with_row_index(ROW).filter(pl.col(ROW).is_in(pairs[ROW].implode()))
-        rows = taken[taken[ROW].search_sorted(pairs[ROW])].drop(ROW)
+        rows = frame[pairs[ROW]]
         return pl.concat([rows.select(RECORD_KEY), pairs.select("citizen_id", "blocked_by", "id_one_edit"),
                           rows.select(pl.exclude(RECORD_KEY)).rename(lambda c: f"r_{c}")], how="horizontal")
 

@@ -240,7 +240,7 @@ def test_provinces_linked_against_one_national_export_get_what_each_gets_alone(t
         shared: dict = {}
         together = {p: link(people[p].lazy(), moe.lazy(), source="moe", term=TERM, shared=shared, settled=national)
                     for p in ("55", "40")}
-        assert {"id_counts", "rescue", "valid", "held"} <= shared.keys()
+        assert {"id_counts", "moe_blocking", "held"} <= shared.keys()
         # side by side, as the MOE linkage step runs small provinces: several threads fill one dict at once
         shared = {}
         with ThreadPoolExecutor(max_workers=4) as pool:
