@@ -23,6 +23,14 @@ def _carry(links: pl.DataFrame, records: pl.LazyFrame, columns: dict[str, str]) 
     return links.join(detail, on=RECORD_KEY, how="left")
 
 
+def positions(sorted_numbers: pl.Series, wanted: pl.Series) -> pl.Series:
+    """Where each of ``wanted`` is found in ``sorted_numbers`` (every position of a number found more than once;
+    none for a number not there): two binary searches instead of a join over a large frame."""
+    spans = pl.DataFrame({"lo": sorted_numbers.search_sorted(wanted, "left"),
+                          "hi": sorted_numbers.search_sorted(wanted, "right")})
+    return spans.filter(pl.col("hi") > pl.col("lo")).select(pl.int_ranges("lo", "hi").explode())["lo"]
+
+
 class RecordIndex:
     """The rows of a large frame of records (a term's national MOE export) found by record key without reading
     the frame: each key as one number (the file and sheet numbered, then the row), sorted once; a province's
@@ -41,10 +49,7 @@ class RecordIndex:
 
     def rows(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The records of ``keys`` (a record key found once in the frame gives one row; an unknown key none)."""
-        wanted = self._numbers(keys.select(RECORD_KEY)).drop_nulls()
-        spans = pl.DataFrame({"lo": self.sorted.search_sorted(wanted, "left"),
-                              "hi": self.sorted.search_sorted(wanted, "right")})
-        at = spans.filter(pl.col("hi") > pl.col("lo")).select(pl.int_ranges("lo", "hi").explode())["lo"]
+        at = positions(self.sorted, self._numbers(keys.select(RECORD_KEY)).drop_nulls())
         return self.detail[self.order.gather(at.unique().sort())]
 
 

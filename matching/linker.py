@@ -19,6 +19,7 @@ import polars as pl
 from matching import comparisons as cmp
 from matching.blocking import (MOE_RULES, RECORD_KEY, SURVEY_RULES, VALID_ID_RULES, BlockingIndex, candidate_pairs,
                                distinct_pairs, id_variants, rule_pairs, variant_pairs)
+from matching.detail import positions
 from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import score, weight_bound
@@ -245,9 +246,7 @@ def _held_records(recs: pl.LazyFrame, people_f: pl.DataFrame, shared: dict) -> p
         order = number.arg_sort(nulls_last=True).head(number.len() - number.null_count())
         shared["held"] = (records, number.gather(order), order)
     records, ids, order = shared["held"]
-    wanted = people_f["citizen_id"].cast(pl.Int64, strict=False).drop_nulls()
-    spans = pl.DataFrame({"lo": ids.search_sorted(wanted, "left"), "hi": ids.search_sorted(wanted, "right")})
-    at = spans.filter(pl.col("hi") > pl.col("lo")).select(pl.int_ranges("lo", "hi").explode())["lo"]
+    at = positions(ids, people_f["citizen_id"].cast(pl.Int64, strict=False).drop_nulls())
     return records[order.gather(at).sort()].lazy()
 
 
@@ -287,11 +286,11 @@ def candidate_stage(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStag
     with ``shared`` they are computed once for all the provinces linked against the same records.
     ``settled_by_pass``: the record keys the term's national exact-ID pass settled (``settled_by_id``), left out
     of the records with a valid ID."""
+    if shared is not None and not survey:
+        return CandidateStage(_shared_moe_pairs(recs, people_f, exact, term, shared, settled_by_pass))
     settled = exact.links.join(exact.weak_conflicts.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     candidates = recs.filter(pl.col("id_kind") != "gcode").join(settled.lazy().select(RECORD_KEY), on=RECORD_KEY, how="anti")
     conflicted = exact.conflicted
-    if shared is not None and not survey:
-        return CandidateStage(_shared_moe_pairs(recs, people_f, exact, term, shared, settled_by_pass))
     if survey:
         rescue, valid = candidates, candidates.head(0)
     else:
