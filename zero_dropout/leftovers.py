@@ -27,10 +27,21 @@ def alive(pid: int) -> bool:
 
 
 def mark_owner(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    owner = folder / OWNER
-    if not owner.exists():
-        owner.write_text(str(os.getpid()))
+    """Create ``folder`` with its owner (this process) inside, at once: it is built under a temporary name and
+    renamed, so another process's `remove` never sees the folder without its owner and takes it for a leftover."""
+    if (folder / OWNER).exists():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = folder.with_name(f".{folder.name}.{os.getpid()}.building")
+    building.mkdir(exist_ok=True)
+    (building / OWNER).write_text(str(os.getpid()))
+    try:
+        os.rename(building, folder)  # replaces an empty folder; fails when the folder has files already
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        folder.mkdir(exist_ok=True)
+        if not (folder / OWNER).exists():
+            (folder / OWNER).write_text(str(os.getpid()))
 
 
 def owner_alive(folder: Path) -> bool:
@@ -47,13 +58,18 @@ def remove(warehouse: Path) -> dict[str, int]:
     counts = {"temporary_files": 0, "unfinished_drafts": 0}
     if not warehouse.is_dir():
         return counts
-    for path in list(warehouse.rglob(".*")):
-        m = TEMP_NAME.match(path.name)
-        if m and not alive(int(m.group(1))):
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-            counts["temporary_files"] += 1
+    # os.walk, not rglob: other runs create and remove folders while this one looks, and a folder gone before
+    # it was read is skipped, not an error
+    for root, dirs, files in os.walk(warehouse):
+        for name in [*dirs, *files]:
+            m = TEMP_NAME.match(name)
+            if m and not alive(int(m.group(1))):
+                path = Path(root) / name
+                shutil.rmtree(path, ignore_errors=True) if name in dirs else path.unlink(missing_ok=True)
+                counts["temporary_files"] += 1
+        dirs[:] = [d for d in dirs if not TEMP_NAME.match(d)]
     for draft in (warehouse / "staging" / "drafts").glob("province=*/*"):
-        if draft.is_dir() and not (draft / "COMPLETE").exists() and not owner_alive(draft):
+        if not draft.name.startswith(".") and draft.is_dir() and not (draft / "COMPLETE").exists() and not owner_alive(draft):
             shutil.rmtree(draft, ignore_errors=True)
             counts["unfinished_drafts"] += 1
     return counts

@@ -125,9 +125,9 @@ class Staging:
         own = base / run_id
         if (own / "COMPLETE").exists():
             return own
-        done = sorted((p for p in base.glob("*") if (p / "COMPLETE").exists()), key=lambda p: (p / "COMPLETE").stat().st_mtime)
+        done = sorted((t, p) for p in base.glob("*") if (t := _completed_at(p)) is not None)
         if done:
-            return done[-1]
+            return done[-1][1]
         if self.current(province):
             return None
         raise FileNotFoundError(f"province {province}: no complete history draft to publish (run the province history first)")
@@ -136,7 +136,8 @@ class Staging:
         """(province, run id) of every draft not published (a failed, refused or killed attempt)."""
         base = self.root / DRAFTS
         pattern = f"province={province}/*" if province else "province=*/*"
-        return sorted((p.parent.name.split("=", 1)[1], p.name) for p in base.glob(pattern) if p.is_dir())
+        return sorted((p.parent.name.split("=", 1)[1], p.name) for p in base.glob(pattern)
+                      if p.is_dir() and not p.name.startswith("."))  # a dot name: a draft folder being created
 
     def current(self, province: str) -> dict | None:
         return _read_json(self._province_dir(PUBLISHED, province) / "CURRENT")
@@ -168,7 +169,9 @@ class Staging:
                 if src.exists():
                     _link(src, building / f"term={term}" / dataset / f"{name}.parquet")
         base.mkdir(parents=True, exist_ok=True)
-        completed = (draft / "COMPLETE").stat().st_mtime
+        completed = _completed_at(draft)
+        if completed is None:
+            raise FileNotFoundError(f"province {province}: the draft to publish was removed while it was published")
         for src in draft.rglob("*.parquet"):
             _link(src, building / src.relative_to(draft))
         os.replace(building, base / version)
@@ -178,7 +181,7 @@ class Staging:
         # this draft, and complete drafts it supersedes; a draft still being written (another run of the
         # province, now) is never touched, and one a killed run left is removed at the next start (leftovers)
         for other in list(draft.parent.iterdir()):
-            if other == draft or ((other / "COMPLETE").exists() and (other / "COMPLETE").stat().st_mtime <= completed):
+            if other == draft or (other_at := _completed_at(other)) is not None and other_at <= completed:
                 shutil.rmtree(other, ignore_errors=True)
         versions = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
         now = dt.datetime.now().timestamp()
@@ -216,6 +219,15 @@ class Staging:
 
 
 PUBLICATION_SCHEMA = PUBLICATION_STATUS.schema
+
+
+def _completed_at(draft: Path) -> float | None:
+    """When the draft was marked complete; None while it is not (or is gone: another run of the province may
+    remove a draft it supersedes while this one looks)."""
+    try:
+        return (draft / "COMPLETE").stat().st_mtime
+    except OSError:
+        return None
 
 
 def _now() -> str:
