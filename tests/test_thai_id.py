@@ -101,3 +101,19 @@ def test_digits_only_is_clean_text_with_spaces_dashes_and_dots_removed(values):
     defined = clean_text(pl.col("v")).str.replace_all(r"[\s\-_.]", "")
     want = frame.select(pl.when(defined == "").then(None).otherwise(defined)).to_series()
     assert frame.select(digits_only(pl.col("v"))).to_series().to_list() == want.to_list()
+
+
+THAI_BLOCK = "".join(chr(c) for c in range(0x0E01, 0x0E5C)) + " .\u200b\u200c\n\u00a0\x1c\tab"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=THAI_BLOCK, max_size=12), min_size=1, max_size=60))
+def test_names_normalised_in_bulk_equal_the_normaliser_on_each(values):
+    """``normalized`` leaves pythainlp's normaliser out for the names it cannot change (no whitespace, zero-width
+    character, reordering, repeated mark or leading mark: ``thai_nlp.normalize_may_change``); over the whole Thai
+    block, spaces, dots and zero-width characters, it equals ``normalize_name`` on every value."""
+    from zero_dropout.thai_text import normalize_name, normalized
+
+    values = [*values, "เเก้ว", "สมชาย", "ก.ไก่", "..", "่ก", "กำ", "ก่่า", "นา\u200bนา", " สม  ชาย "]
+    got = normalized(pl.Series("v", values, dtype=pl.String)).to_list()
+    assert got == [normalize_name.__wrapped__(v) for v in values]

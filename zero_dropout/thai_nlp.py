@@ -36,6 +36,28 @@ def normalize(text: str) -> str:
     return _pythainlp()["normalize"](text)
 
 
+@functools.cache
+def normalize_may_change() -> str:
+    """A regular expression (for Polars) that matches every text ``normalize`` may change; a text it does not match
+    is returned unchanged. Built from pythainlp's own character classes and its rules, in the order ``normalize``
+    applies them: zero-width characters; whitespace anywhere (duplicate spaces, newlines, the ends stripped, a
+    space before a mark or between repeated ones, a mark after a space); a reordering (Sara E twice, lakkhangyao,
+    nikhahit, a tone mark or thanthakhat before an above or below vowel, a follow vowel before a tone mark); a
+    vowel or sign repeated; two tone marks; a mark at the start. A property test compares it with ``normalize``
+    over the whole Thai block, so a pythainlp release with another rule fails there, not in a run."""
+    _pythainlp()
+    import pythainlp as p
+
+    signs = "\u0e3a\u0e4c\u0e4d\u0e4e"
+    above, below, tones = p.thai_above_vowels, p.thai_below_vowels, p.thai_tonemarks
+    dangling = f"{above}{below}{tones}{signs}"
+    repeatable = f"{p.thai_follow_vowels}{p.thai_lead_vowels}{above}{below}{signs}"
+    parts = [r"\s", "[\x1c-\x1f\u200b\u200c]", "\u0e40\u0e40", "\u0e45", "\u0e4d",
+             f"[{tones}\u0e4c][{above}{below}]", f"[{p.thai_follow_vowels}][{tones}]", f"[{tones}]{{2}}",
+             *(c + c for c in repeatable), f"^[{dangling}]"]
+    return "|".join(parts)
+
+
 def lk82(name: str) -> str:
     """The lk82 phonetic key (Lorchirachoonkul 1982)."""
     return _pythainlp()["lk82"](name)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from zero_dropout.thai_nlp import normalize as _pythainlp_normalize
+from zero_dropout.thai_nlp import normalize as _pythainlp_normalize, normalize_may_change
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 ARABIC_DIGITS = "0123456789"
@@ -127,18 +127,29 @@ def normalize_name(name: str | None) -> str | None:
     return out or None
 
 
+def normalized(values: pl.Series) -> pl.Series:
+    """``normalize_name`` of every value; the Python normaliser (37 us a name) runs only on the values it may
+    change (``thai_nlp.normalize_may_change``), the others only lose their dots, as ``normalize_name`` does with
+    them. A national MOE term holds 195,000 distinct names (typos included); a country's surnames many more."""
+    may_change = values.str.contains(normalize_may_change()).fill_null(False)
+    plain = values.str.replace_all(".", "", literal=True)
+    out = pl.select(pl.when(plain != "").then(plain)).to_series()
+    changed = values.filter(may_change)
+    if changed.len():
+        out = out.scatter(may_change.arg_true(), changed.map_elements(normalize_name, return_dtype=pl.String))
+    return out.alias(values.name)
+
+
 def normalize_names(frame: pl.LazyFrame, columns: list[str], suffix: str = "_norm") -> pl.LazyFrame:
     """Add ``<col><suffix>`` with the normalised form of each name column.
 
-    The Python normaliser runs over the distinct values only and is joined back. ``frame`` is worked out once
-    first: the distinct values and the join both read it, and a plan read twice is worked out twice (each name
-    column doubling the work of what came before it: a national province's 10,600-row aid export standardised
-    in 0.34 s instead of 0.41 s)."""
+    The normaliser runs over the distinct values only (``normalized``) and is joined back. ``frame`` is worked
+    out once first: the distinct values and the join both read it, and a plan read twice is worked out twice (each
+    name column doubling the work of what came before it: a national province's 10,600-row aid export
+    standardised in 0.34 s instead of 0.41 s)."""
     for col in columns:
         frame = frame.collect().lazy()
-        distinct = frame.select(pl.col(col)).unique().drop_nulls()
-        mapping = distinct.with_columns(
-            pl.col(col).map_elements(normalize_name, return_dtype=pl.String).alias(col + suffix)
-        )
-        frame = frame.join(mapping, on=col, how="left", nulls_equal=False, maintain_order="left")
+        distinct = frame.select(pl.col(col)).unique().drop_nulls().collect()
+        mapping = distinct.with_columns(normalized(distinct[col]).alias(col + suffix))
+        frame = frame.join(mapping.lazy(), on=col, how="left", nulls_equal=False, maintain_order="left")
     return frame
