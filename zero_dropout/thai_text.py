@@ -7,6 +7,7 @@ per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import polars as pl
@@ -140,16 +141,22 @@ def normalized(values: pl.Series) -> pl.Series:
     return out.alias(values.name)
 
 
-def normalize_names(frame: pl.LazyFrame, columns: list[str], suffix: str = "_norm") -> pl.LazyFrame:
-    """Add ``<col><suffix>`` with the normalised form of each name column.
+def per_distinct(frame: pl.LazyFrame, col: str, out: str, compute: Callable[[pl.Series], pl.Series]) -> pl.LazyFrame:
+    """Add ``out``, ``compute`` of the distinct non-null values of ``col``, joined back (a name repeats over many
+    rows, and its Python work is done once). ``frame`` is worked out once first: the distinct values and the
+    join both read it, and Polars works a plan read twice out twice when a Python function is in it (each name
+    column doubled the work before it; the MOE records a national term shares were worked out three times over
+    11 M rows)."""
+    frame = frame.collect().lazy()
+    distinct = frame.select(pl.col(col)).unique().drop_nulls().collect()
+    mapping = distinct.with_columns(compute(distinct[col]).alias(out))
+    return frame.join(mapping.lazy(), on=col, how="left", nulls_equal=False, maintain_order="left")
 
-    The normaliser runs over the distinct values only (``normalized``) and is joined back. ``frame`` is worked
-    out once first: the distinct values and the join both read it, and a plan read twice is worked out twice (each
-    name column doubling the work of what came before it: a national province's 10,600-row aid export
-    standardised in 0.34 s instead of 0.41 s)."""
+
+def normalize_names(frame: pl.LazyFrame, columns: list[str], suffix: str = "_norm") -> pl.LazyFrame:
+    """Add ``<col><suffix>`` with the normalised form of each name column, per distinct value (``normalized``;
+    a national province's 10,600-row aid export standardised in 0.34 s instead of 0.41 s since ``per_distinct``
+    works the frame out once)."""
     for col in columns:
-        frame = frame.collect().lazy()
-        distinct = frame.select(pl.col(col)).unique().drop_nulls().collect()
-        mapping = distinct.with_columns(normalized(distinct[col]).alias(col + suffix))
-        frame = frame.join(mapping.lazy(), on=col, how="left", nulls_equal=False, maintain_order="left")
+        frame = per_distinct(frame, col, col + suffix, normalized)
     return frame
