@@ -60,6 +60,15 @@ def score(pairs: pl.LazyFrame, model: LinkageModel) -> pl.LazyFrame:
 
 
 NAME_FIELDS = ("first_name", "last_name")
+
+
+def read_columns() -> set[str]:
+    """The columns of a pair that ``score`` and ``weight_bound`` read besides its comparison levels."""
+    exprs = [pl.col("r_valid_elsewhere"), pl.col("blocked_by"),
+             *(e for f in NAME_FIELDS for e in (_name_tf(f), pl.col(f"r_{f}_norm"), pl.col(f"p_{f}_norm")))]
+    return {name for e in exprs for name in e.meta.root_names()}
+
+
 NAME_LEVELS = ("exact", "close", "fuzzy", "phonetic", "different")  # matching/comparisons.py: name_level
 
 
