@@ -29,7 +29,8 @@ def by_child(payments: pl.DataFrame, status: pl.DataFrame, places: pl.LazyFrame,
     linked = payments.filter(pl.col("citizen_id").is_not_null())
     sums = linked.group_by("term", "citizen_id", "programme").agg(
         pl.len().cast(pl.Int64).alias("payments"), pl.col("amount_baht").sum().alias("amount_baht"))
-    where = places.select("citizen_id", "amphoe_code", "tambon_code").unique("citizen_id").collect()
+    where = places.select("citizen_id", "amphoe_code", "tambon_code").join(  # the aided children's places only
+        sums.lazy().select("citizen_id"), on="citizen_id", how="semi").unique("citizen_id").collect()
     return AID_BY_CHILD.conform(
         sums.join(status, on=["term", "citizen_id"], how="left").join(where, on="citizen_id", how="left").with_columns(
             pl.lit(province).alias("province_code"), pl.col("child_status").fill_null("not_in_target"))

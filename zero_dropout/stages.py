@@ -92,8 +92,8 @@ def stages(members: pl.LazyFrame, moe_links: pl.LazyFrame, aid: pl.LazyFrame, ca
              .when(pl.col("out_of_school")).then(pl.lit("midstream"))
              .when(pl.col("suspended") | pl.col("returned") | pl.col("cct_aid")).then(pl.lit("upstream")))
     reasons = pl.concat_list([pl.when(pl.col(r)).then(pl.lit(r)) for r in REASONS]).list.drop_nulls().list.join("; ")
-    return (frame.with_columns(stage.alias("stage"), reasons.alias("reasons"))
-            .filter(pl.col("stage").is_not_null())
+    return (frame.with_columns(stage.alias("stage")).filter(pl.col("stage").is_not_null())
+            .with_columns(reasons.alias("reasons"))  # a list per row: only for the rows in a stage
             .select(RISK_STAGES.columns).cast(RISK_STAGES.schema)
             .sort("province_code", "term", "target_group", "citizen_id").collect())
 
