@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from schemas.ingest import IngestCache
-from zero_dropout import privacy
+from zero_dropout import polars_engine, privacy
 from zero_dropout.samples import BUNDLED_INBOX
 from zero_dropout.staging import Staging
 from zero_dropout.warehouse import DEMO_PSEUDONYM_KEY, KEY_ENV
@@ -24,6 +24,7 @@ class PipelinePaths(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         privacy.owner_only()  # staging, cache and DuckDB files hold personal data: 0600 files, 0700 folders
+        polars_engine.use_in_memory()  # whatever process the executor runs the step in
 
     @property
     def inbox(self) -> Path:

@@ -141,6 +141,9 @@ def evaluate(out: Path, method: str) -> dict:
 
 
 def main() -> None:
+    from zero_dropout import polars_engine
+
+    polars_engine.use_in_memory()  # the engine the pipeline's runs collect on
     parser = argparse.ArgumentParser()
     parser.add_argument("--children", type=int, default=50_000)
     parser.add_argument("--out", default="/tmp/zero-dropout-linkage-bench")

@@ -55,6 +55,9 @@ def run_method(out: Path, method: str) -> None:
 
 
 def main() -> None:
+    from zero_dropout import polars_engine
+
+    polars_engine.use_in_memory()  # the engine the pipeline's runs collect on
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--out", default="/tmp/zero-dropout-speed-bench")

@@ -31,7 +31,7 @@ from assets.partitions import partition_key, province_partitions, read_progress_
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from pipelines.preflight import Plan, check
 from zero_dropout import inbox as inbox_mod
-from zero_dropout import leftovers, privacy
+from zero_dropout import leftovers, polars_engine, privacy
 from zero_dropout.errors import masked
 from pipelines.resources import PipelinePaths, PseudonymKey
 from zero_dropout.staging import Staging
@@ -268,6 +268,7 @@ def run(inbox: Path, warehouse: Path, provinces: list[str] | None = None, terms:
     run queue instead, its steps run where the deployment's executor sends them (Celery workers), and the
     next run starts when it ended; the instance is the deployment's ($DAGSTER_HOME)."""
     privacy.owner_only()  # whoever calls it (the command, a test, a benchmark): what a run writes is 0600 / 0700
+    polars_engine.use_in_memory()
     inbox, warehouse = Path(inbox).resolve(), Path(warehouse).resolve()
     p, key = check(inbox, warehouse, provinces, terms, pseudonym_key)
     wait_for_arriving_files(inbox, progress)
