@@ -2,6 +2,7 @@
 queue. What a term reads of other terms is the province history (assets/history.py)."""
 
 
+import contextlib
 import time
 from collections import Counter
 
@@ -15,7 +16,7 @@ from matching.linker import link, settled_by_id
 from assets.partitions import (ONE_RUN, by_province, by_term, each_partition, province_term,
                                province_term_partitions, ranged_asset, term_partitions)
 from assets.resources import PipelinePaths
-from zero_dropout import decisions, history, population, standardize, tables, target_groups
+from zero_dropout import decisions, history, polars_engine, population, standardize, tables, target_groups
 from zero_dropout.terms import Term
 
 
@@ -72,8 +73,9 @@ def moe_exact_ids(context: dg.AssetExecutionContext, paths: PipelinePaths):
         registries = paths.staging.files("registry", "people")
         students = paths.staging.scan("moe", "students", term=term)
         people = pl.concat([pl.scan_parquet(f) for f in registries], how="diagonal_relaxed") if registries else None
-        settled = (settled_by_id(students, people).collect() if people is not None
-                   else pl.DataFrame(schema={c: students.collect_schema()[c] for c in RECORD_KEY}))
+        with polars_engine.national():  # every registry joined to a national export
+            settled = (settled_by_id(students, people).collect() if people is not None
+                       else pl.DataFrame(schema={c: students.collect_schema()[c] for c in RECORD_KEY}))
         paths.staging.write(settled, "moe", SETTLED_BY_ID, term=term)
         yield dg.MaterializeResult(metadata={
             "records_settled": settled.height, "registry_provinces": len(registries),
@@ -152,10 +154,13 @@ def moe_linkage(context: dg.AssetExecutionContext, paths: PipelinePaths):
         started = time.perf_counter()
         people = people_for_linkage(paths, province)
         students, shared, settled = national[term]
-        result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared,
-                      settled=settled)
+        # a province alone reads the national file in every stage; provinces together share it in memory
+        with polars_engine.national() if shared is None else contextlib.nullcontext():
+            result = link(people, students, source="moe", term=Term.parse(term), decisions=decided, shared=shared,
+                          settled=settled)
         if shared is not None and "moe_detail" not in shared:  # one key, set when whole (provinces side by side)
-            shared["moe_detail"] = detail.moe_index(students.collect())
+            with polars_engine.national():  # every record of a national export numbered and sorted
+                shared["moe_detail"] = detail.moe_index(students.collect())
         index = shared["moe_detail"] if shared is not None else None
         links = MOE_LINKS_STAGED.conform(detail.with_moe_detail(result.links, students, index)
                                          .with_columns(_partition_columns(province, term)))

@@ -24,6 +24,7 @@ from matching.features import with_features
 from matching.model import AGREEING, M_SAMPLE, U_SAMPLE, IdCounts, LinkageModel, fit, random_pairs, sample_rows
 from matching.scoring import read_columns, score, weight_bound
 from matching.settings import Settings, load_settings, profile
+from zero_dropout import polars_engine
 from zero_dropout.tables import DECISION, RECORD_LINKS, REVIEW_QUEUE
 from zero_dropout.terms import Term
 
@@ -276,7 +277,8 @@ def _held_records(recs: pl.LazyFrame, people_f: pl.DataFrame, shared: dict) -> p
     number from the records held in memory for every province: their valid IDs sorted once (``shared``), each
     province's people's IDs looked up in them (a join over a national export cost 0.7 s a province)."""
     if "held" not in shared:  # one key, set when whole: provinces linked side by side may both compute it
-        records = recs.collect()
+        with polars_engine.national():  # a national export
+            records = recs.collect()
         number = records["citizen_id"].cast(pl.Int64, strict=False)
         order = number.arg_sort(nulls_last=True).head(number.len() - number.null_count())
         shared["held"] = (records, number.gather(order), order)
@@ -372,15 +374,16 @@ def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactSt
     Pairs name their record by its row in the shared frames and take its features by that number (joins on the
     record key over two million rows cost a national province 0.4 s)."""
     if "moe_blocking" not in shared:  # one key, set when whole: every piece of one computation (rows numbered alike)
-        rescue = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term, False).select(
-            FEATURES).collect()
-        held = recs.filter(pl.col("id_kind") == "valid")
-        if settled_by_pass is not None:
-            held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
-        valid = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(FEATURES).collect()
+        with polars_engine.national():  # filters, an anti join and the ID variants over a national export
+            rescue = _record_features(recs.filter(~pl.col("id_kind").is_in(["gcode", "valid"])), term, False).select(
+                FEATURES).collect()
+            held = recs.filter(pl.col("id_kind") == "valid")
+            if settled_by_pass is not None:
+                held = held.join(settled_by_pass, on=RECORD_KEY, how="anti")
+            valid = with_features(held.with_columns(pl.lit(True).alias("valid_elsewhere"))).select(FEATURES).collect()
+            variants = id_variants(rescue.lazy().with_row_index(ROW), "id_raw", [ROW]).collect()
         shared["moe_blocking"] = (rescue, valid, BlockingIndex(rescue, MOE_RULES), BlockingIndex(valid, VALID_ID_RULES),
-                                  # numbered as the rows of ``rescue``: the first rows of ``own`` below
-                                  id_variants(rescue.lazy().with_row_index(ROW), "id_raw", [ROW]).collect())
+                                  variants)  # numbered as the rows of ``rescue``: the first rows of ``own`` below
     rescue, valid, rescue_index, valid_index, variants = shared["moe_blocking"]
     conflicts = _conflict_features(exact)
     own = pl.concat([rescue, conflicts])  # the conflicted records after the shared rows
