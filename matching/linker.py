@@ -235,7 +235,7 @@ class ExactStage:
 class CandidateStage:
     """Stage 2: every record stage 1 did not settle, paired by the blocking rules with people of the province."""
 
-    pairs: pl.DataFrame  # both sides' features
+    pairs: pl.DataFrame  # both sides' features that scoring, decisions and review read (``pair_columns``)
 
 
 @dataclass
@@ -366,7 +366,7 @@ ROW = BlockingIndex.ROW  # a record's row number in the frame of features it is 
 def _shared_moe_pairs(recs: pl.LazyFrame, people_f: pl.DataFrame, exact: ExactStage, term: Term, shared: dict,
                       settled_by_pass: pl.LazyFrame | None, columns: list[str]) -> pl.DataFrame:
     """Stage 2 of a province linked against a national MOE export many provinces share (``shared``), with both
-    sides' features, as ``candidate_stage`` gives them without it. What is the same for every province is
+    sides' features (``columns``), as ``candidate_stage`` gives them without it. What is the same for every province is
     computed once: the features of the records without a valid ID (never settled by a province's exact IDs)
     and their ID variants, and the features of the valid-ID records the national pass left, each with its
     blocking keys hashed (``BlockingIndex``). Every record that a person of the province holds is settled or
