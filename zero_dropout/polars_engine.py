@@ -15,25 +15,45 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 import polars as pl
 
-ENV = "POLARS_ENGINE_AFFINITY"
+ENV = "POLARS_ENGINE_AFFINITY"  # where Polars keeps a named engine (a child process inherits it)
+OURS = "ZERO_DROPOUT_POLARS_ENGINE"  # set beside it when the engine was chosen here, not by whoever started us
 
 
 def use_in_memory() -> None:
-    """Collect on the in-memory engine in this process, unless POLARS_ENGINE_AFFINITY chose an engine."""
-    if ENV not in os.environ:
+    """Collect on the in-memory engine in this process and the processes it starts, unless POLARS_ENGINE_AFFINITY
+    was set by whoever started it."""
+    if ENV not in os.environ or os.environ.get(OURS) == "1":
         pl.Config.set_engine_affinity("in-memory")
+        os.environ[OURS] = "1"
+
+
+_lock = threading.Lock()
+_open: list[pl.Config] = []  # the one setting the blocks open in this process share, while any is open
+_depth = 0
 
 
 @contextlib.contextmanager
 def national() -> Iterator[None]:
-    """Polars' own choice of engine inside the block: work over a whole national export. (The setting is the
-    process's: a collect in another thread meanwhile gets it too, with the same result.)"""
-    if ENV in os.environ:
+    """Polars' own choice of engine inside the block, where the engine was chosen here: work over a whole national
+    export. The setting is the process's: a collect in another thread meanwhile gets it too (with the same
+    result), and blocks open in several threads at once share one setting, put back when the last one ends."""
+    global _depth
+    if os.environ.get(OURS) != "1":  # Polars' own choice already, or an engine chosen by whoever started us
         yield
         return
-    with pl.Config(engine_affinity="auto"):
+    with _lock:
+        if _depth == 0:
+            _open.append(pl.Config(engine_affinity="auto").__enter__())
+        _depth += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _open.pop().__exit__(None, None, None)
