@@ -22,9 +22,16 @@ def province_report(context: dg.AssetExecutionContext, paths: PipelinePaths):
     """The province report: one self-contained HTML file (no network, Thai text, inline SVG charts),
     from analyst.duckdb only; counts under 5 suppressed."""
 
+    analyst = paths.warehouse / "analyst.duckdb"
+    asked = [(province, Term.parse(term)) for province, term in map(province_term, context.partition_keys)]
+    try:  # every partition's report data in one pass over the analyst file
+        loaded = report.load_many(analyst, asked)
+    except report.ReportError:  # a partition not loaded: each partition reads its own, the missing one says why
+        loaded = {}
+
     def one(key):
         province, term = province_term(key)
-        data = report.load(paths.warehouse / "analyst.duckdb", province, Term.parse(term))
+        data = loaded.get((province, str(Term.parse(term)))) or report.load(analyst, province, Term.parse(term))
         path = report.write_report(paths.warehouse, province, term, data=data)
         yield dg.MaterializeResult(metadata={
             "report": dg.MetadataValue.url(path.as_uri()),

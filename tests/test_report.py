@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from zero_dropout import areas, report
+from zero_dropout.terms import Term
 
 
 class _Page(HTMLParser):
@@ -112,3 +113,31 @@ def test_report_command_and_a_clear_error_for_a_term_not_loaded(sample_warehouse
     assert bad.returncode == 1 and "not in" in bad.stderr and "2566-2, 2567-1" in bad.stderr
     with pytest.raises(report.ReportError, match="run the pipeline first"):
         report.write_report(tmp_path / "empty", "40", "2567-1")
+
+
+def test_reports_of_many_partitions_read_at_once_equal_each_read_alone(sample_warehouse):
+    """The report step reads every partition of its run in one pass (``load_many``); what a partition gets, and
+    the page made of it, must not depend on which other partitions were asked with it."""
+    analyst = sample_warehouse / "analyst.duckdb"
+    with duckdb.connect(str(analyst), read_only=True) as con:
+        keys = [(p, Term.parse(t)) for p, t in con.sql("SELECT DISTINCT province_code, term FROM partition_summary "
+                                                        "ORDER BY ALL").fetchall()]
+    assert len({p for p, _ in keys}) >= 2 and len({t for _, t in keys}) >= 2
+    together = report.load_many(analyst, list(reversed(keys)))
+    assert set(together) == {(p, str(t)) for p, t in keys}
+
+    def same(a, b):
+        if isinstance(a, pl.DataFrame):
+            return a.schema == b.schema and a.equals(b)
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a == b
+
+    for province, term in keys:
+        alone, many = report.load(analyst, province, term), together[(province, str(term))]
+        for part in ("province", "term", "totals", "previous", "transitions", "trend", "frames", "health", "beyond"):
+            assert same(getattr(alone, part), getattr(many, part)), (province, str(term), part)
+        assert alone.frames["amphoe"].height and alone.health["ingest"].height  # counts, not empty frames
+        assert report.render(alone) == report.render(many)
+    with pytest.raises(report.ReportError, match="terms loaded: 2566-2, 2567-1"):
+        report.load_many(analyst, [*keys, ("40", Term.parse("2568-1"))])

@@ -109,68 +109,109 @@ def report_counts(children: pl.DataFrame) -> pl.DataFrame:
                       "children", "suppressed")
 
 
-def _counts(con: duckdb.DuckDBPyConnection, breakdown: str, params: list) -> pl.DataFrame:
-    """One breakdown of the partition, as report_counts holds it."""
+def _counts(con: duckdb.DuckDBPyConnection, breakdown: str) -> pl.DataFrame:
+    """One breakdown of every partition asked for (``asked``), as report_counts holds it."""
     dims = ", ".join(BREAKDOWNS[breakdown])
-    return con.sql(f"SELECT {dims}, children FROM report_counts WHERE breakdown = ? AND province_code = ? AND term = ? "
-                   f"ORDER BY {dims}", params=[breakdown, *params]).pl()
+    return con.sql(f"SELECT province_code, term, {dims}, children FROM report_counts JOIN asked USING (province_code, term) "
+                   f"WHERE breakdown = ? ORDER BY province_code, term, {dims}", params=[breakdown]).pl()
+
+
+# the sources' data health of a partition: the registry's of the province, the MOE export's of the term, and the
+# province's own exports' of the partition
+_HEALTH_OF_PARTITION = ("(s.source = 'registry' AND s.province_code = a.province_code) OR (s.source = 'moe' AND s.term = a.term) "
+                        "OR (s.source IN ('survey', 'aid', 'justice') AND s.province_code = a.province_code AND s.term = a.term)")
+
+
+def _split(frame: pl.DataFrame, keys: list[tuple[str, str]], drop: bool = True) -> dict[tuple[str, str], pl.DataFrame]:
+    """Rows of many partitions (ordered by partition first) -> one frame per partition, in the same order; a
+    partition without rows gets an empty frame of the same columns. ``drop``: leave out the partition columns."""
+    parts = frame.partition_by(PARTITION, maintain_order=True, as_dict=True)
+    empty = frame.clear()
+    out = {}
+    for key in keys:
+        part = parts.get(key, empty)
+        out[key] = part.drop(PARTITION) if drop else part
+    return out
 
 
 def load(analyst: Path, province: str, term: Term) -> ReportData:
+    return load_many(analyst, [(province, term)])[(province, str(term))]
+
+
+def load_many(analyst: Path, partitions: list[tuple[str, Term]]) -> dict[tuple[str, str], ReportData]:
+    """What the reports of many partitions read, keyed by (province, term text): each query runs once for all of
+    them (a report's queries cost 2-3 ms each whatever their size, and a run reports every partition it
+    loaded). A partition not loaded raises, naming it and the terms the province has."""
     if not Path(analyst).exists():
         raise ReportError(f"{analyst} does not exist: run the pipeline first")
+    keys = list(dict.fromkeys((province, str(term)) for province, term in partitions))
+    asked = pl.DataFrame(keys, schema={"province_code": pl.String, "term": pl.String}, orient="row")
     con = duckdb.connect(str(analyst), read_only=True)
     try:
-        p = [province, str(term)]
-        summary = con.sql("SELECT * FROM partition_summary WHERE province_code = ? ORDER BY term", params=[province]).pl()
-        now = summary.filter(pl.col("term") == str(term))
-        if now.is_empty():
-            loaded = ", ".join(summary["term"].to_list()) or "none"
-            raise ReportError(f"province {province} term {term} is not in {analyst} (terms loaded: {loaded})")
-        earlier = summary.filter(pl.col("term") < str(term))
+        con.register("asked", asked)
+        provinces = sorted({p for p, _ in keys})
+        summary = con.sql("SELECT * FROM partition_summary WHERE list_contains(?, province_code) ORDER BY province_code, term",
+                          params=[provinces]).pl()
+        summaries = {p: s for (p,), s in summary.partition_by("province_code", maintain_order=True, as_dict=True).items()}
+        for province, term in keys:
+            known = summaries.get(province, summary.clear())
+            if known.filter(pl.col("term") == term).is_empty():
+                loaded = ", ".join(known["term"].to_list()) or "none"
+                raise ReportError(f"province {province} term {term} is not in {analyst} (terms loaded: {loaded})")
         tables = {t for (t,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-        transitions = (con.sql("SELECT transition, children FROM summary_by_transition WHERE province_code = ? AND term = ? "
-                               "ORDER BY transition", params=p).pl() if "summary_by_transition" in tables
-                       else pl.DataFrame(schema={"transition": pl.String, "children": pl.Int64}))
-        frames = {name: _counts(con, name, p) for name in BREAKDOWNS}
-        beyond = {name: con.sql(f"SELECT * FROM {name} WHERE province_code = ? AND term = ? ORDER BY ALL", params=p).pl()
-                  for name in ("target_group_summary", "summary_by_target_group", "summary_by_stage",
-                               "summary_by_stage_transition", "aid_summary", "return_payment_summary") if name in tables}
-        surveyed = con.sql("SELECT count(*) FILTER (survey_found_status IS NOT NULL), "
-                           "count(*) FILTER (survey_found_status = 'found') FROM out_of_school "
-                           "WHERE province_code = ? AND term = ?", params=p).fetchall()[0]
-        health = {}
-        if "linkage_summary" in tables:
-            health["linkage"] = con.sql("SELECT * FROM linkage_summary WHERE province_code = ? AND term = ? ORDER BY source",
-                                        params=p).pl()
-        if "review_summary" in tables:
-            health["review"] = con.sql("SELECT * FROM review_summary WHERE province_code = ? AND term = ? ORDER BY source",
-                                       params=p).pl()
-        if "quarantine_summary" in tables:
-            health["quarantine"] = con.sql(
-                "SELECT source, \"column\", \"check\", sum(rows_quarantined) AS rows FROM quarantine_summary "
-                "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
-                "OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
-                params=[province, str(term), province, str(term)]).pl()
-        if "data_issue_summary" in tables:
-            health["data_issues"] = con.sql(
-                "SELECT source, \"column\", \"check\", sum(rows_kept) AS rows FROM data_issue_summary "
-                "WHERE (source = 'moe' AND term = ?) OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) "
-                "GROUP BY ALL ORDER BY rows DESC, source, \"column\", \"check\"",
-                params=[str(term), province, str(term)]).pl()
+
+        def by_partition(sql: str) -> dict[tuple[str, str], pl.DataFrame]:
+            return _split(con.sql(sql).pl(), keys)
+
+        transitions = (by_partition("SELECT province_code, term, transition, children FROM summary_by_transition "
+                                    "JOIN asked USING (province_code, term) ORDER BY province_code, term, transition")
+                       if "summary_by_transition" in tables else None)
+        frames = {name: _split(_counts(con, name), keys) for name in BREAKDOWNS}
+        beyond = {}
+        for name in ("target_group_summary", "summary_by_target_group", "summary_by_stage", "summary_by_stage_transition",
+                     "aid_summary", "return_payment_summary"):
+            if name in tables:  # every column, the partition's too, in the table's order; rows as ORDER BY ALL orders them
+                rows = con.sql(f"SELECT t.* FROM {name} t SEMI JOIN asked USING (province_code, term) ORDER BY ALL").pl()
+                beyond[name] = _split(rows.sort(PARTITION, maintain_order=True), keys, drop=False)
+        surveyed = con.sql("SELECT province_code, term, count(*) FILTER (survey_found_status IS NOT NULL) AS surveyed, "
+                           "count(*) FILTER (survey_found_status = 'found') AS found FROM out_of_school "
+                           "JOIN asked USING (province_code, term) GROUP BY ALL").pl()
+        surveyed = {(r["province_code"], r["term"]): (r["surveyed"], r["found"]) for r in surveyed.iter_rows(named=True)}
+        health: dict[str, dict[tuple[str, str], pl.DataFrame]] = {}
+        for kind, table in (("linkage", "linkage_summary"), ("review", "review_summary")):
+            if table in tables:
+                rows = con.sql(f"SELECT t.* FROM {table} t SEMI JOIN asked USING (province_code, term) "
+                               "ORDER BY province_code, term, source").pl()
+                health[kind] = _split(rows, keys, drop=False)
+        for kind, table, sums in (
+                ("quarantine", "quarantine_summary", 'sum(s.rows_quarantined) AS rows'),
+                ("data_issues", "data_issue_summary", 'sum(s.rows_kept) AS rows')):
+            if table in tables:
+                health[kind] = by_partition(
+                    f'SELECT a.province_code, a.term, s.source, s."column", s."check", {sums} FROM {table} s JOIN asked a '
+                    f'ON {_HEALTH_OF_PARTITION} GROUP BY ALL ORDER BY a.province_code, a.term, rows DESC, s.source, '
+                    's."column", s."check"')
         if "ingest_summary" in tables:
-            health["ingest"] = con.sql(
-                "SELECT source, outcome, sum(files) AS files, sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted, "
-                "sum(rows_quarantined) AS rows_quarantined FROM ingest_summary "
-                "WHERE (source = 'registry' AND province_code = ?) OR (source = 'moe' AND term = ?) "
-                "OR (source IN ('survey', 'aid', 'justice') AND province_code = ? AND term = ?) GROUP BY ALL ORDER BY ALL",
-                params=[province, str(term), province, str(term)]).pl()
+            health["ingest"] = by_partition(
+                "SELECT a.province_code, a.term, s.source, s.outcome, sum(s.files) AS files, sum(s.rows_read) AS rows_read, "
+                "sum(s.rows_accepted) AS rows_accepted, sum(s.rows_quarantined) AS rows_quarantined FROM ingest_summary s "
+                f"JOIN asked a ON {_HEALTH_OF_PARTITION} GROUP BY ALL ORDER BY ALL")
     finally:
         con.close()
-    totals = now.row(0, named=True)
-    totals["surveyed"], totals["found"] = surveyed
-    return ReportData(province, term, totals, earlier.row(-1, named=True) if earlier.height else None, transitions,
-                      summary, frames, health, beyond)
+    out = {}
+    for province, term in keys:
+        key = (province, term)
+        summary = summaries[province]
+        now = summary.filter(pl.col("term") == term)
+        earlier = summary.filter(pl.col("term") < term)
+        totals = now.row(0, named=True)
+        totals["surveyed"], totals["found"] = surveyed.get(key, (0, 0))
+        out[key] = ReportData(
+            province, Term.parse(term), totals, earlier.row(-1, named=True) if earlier.height else None,
+            transitions[key] if transitions is not None else pl.DataFrame(schema={"transition": pl.String, "children": pl.Int64}),
+            summary, {name: parts[key] for name, parts in frames.items()},
+            {kind: parts[key] for kind, parts in health.items()}, {name: parts[key] for name, parts in beyond.items()})
+    return out
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
