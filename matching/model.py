@@ -82,11 +82,20 @@ class LinkageModel:
                                  pl.col("prior_weight").round(2), pl.col("weight").round(2))
 
 
-def _level_counts(frame: pl.DataFrame, field: str) -> dict[str, int]:
-    col = f"{field}_level"
-    if col not in frame.columns:
+def _level_counts(frame: pl.DataFrame, fields: list[str], counted: dict[str, pl.Expr] | None = None
+                  ) -> dict[str, dict[str, int]]:
+    """How many rows of ``frame`` show each level of each field (``<field>_level``), in one query (a query a
+    field cost a small partition's model more than its counting); ``counted``: per field, the rows that count."""
+    if not fields:
         return {}
-    return {r[col]: r["len"] for r in frame.drop_nulls(col).group_by(col).len().iter_rows(named=True)}
+    levels = [(pl.col(f"{f}_level") if counted is None else pl.when(counted[f]).then(pl.col(f"{f}_level")))
+              .cast(pl.String).alias(f) for f in fields]
+    long = (frame.lazy().select(levels).unpivot(variable_name="field", value_name="level").drop_nulls("level")
+            .group_by("field", "level").len().collect())
+    out: dict[str, dict[str, int]] = {f: {} for f in fields}
+    for field, level, n in long.iter_rows():
+        out[field][level] = n
+    return out
 
 
 def anchored(field: str) -> pl.Expr:
@@ -177,13 +186,12 @@ def fit(source: str, s: Settings, labelled: pl.DataFrame, random: pl.DataFrame, 
     Both frames hold ``<field>_level`` columns as the linker's comparison step writes them.
     """
     priors = dict(s.weights[profile(source)])
-    m_counts, m_totals, u_counts, u_totals = {}, {}, {}, {}
-    for field in LEARNT:
-        if f"{field}_level" not in labelled.columns:
-            continue
-        trusted = labelled.filter(anchored(field))
-        m_counts[field] = _level_counts(trusted, field)
-        m_totals[field] = sum(m_counts[field].values())
-        u_counts[field] = _level_counts(random, field)
-        u_totals[field] = sum(u_counts[field].values())
+    m_totals, u_totals = {}, {}
+    learnt = [f for f in LEARNT if f"{f}_level" in labelled.columns]
+    # m from the labelled pairs each field is anchored in (the other fields agree), u from every random pair
+    m_counts = _level_counts(labelled, learnt, {f: anchored(f) for f in learnt})
+    u_counts = _level_counts(random, [f for f in learnt if f"{f}_level" in random.columns])
+    for field in learnt:
+        u_counts.setdefault(field, {})
+        m_totals[field], u_totals[field] = sum(m_counts[field].values()), sum(u_counts[field].values())
     return _assemble(source, priors, m_counts, m_totals, u_counts, u_totals, s, lambdas(source, s, ids), n_people)
