@@ -94,3 +94,32 @@ def test_the_progress_bar_gives_rate_and_time_left():
     assert bar(38, 76, 9.5) == "[##########----------] 38/76 partitions, 4.0/s, about 10 s left"
     assert bar(76, 76, 19.0).endswith("76/76 partitions, 4.0/s, done")
     assert "about 2.5 min left" in bar(10, 100, 16.7)
+
+
+def test_a_range_of_every_province_reports_each_partition_without_a_query_per_pair_of_keys(tmp_path, monkeypatch):
+    """Each partition's metadata lands on its own materialization. Dagster's check that a key is targeted lists the
+    run's whole key range (storage queries for the dynamic term dimension, and every key of the range built):
+    made once per asset here, not once per partition, which was quadratic in the partitions of a run."""
+    from assets.partitions import each_partition, province_partitions, province_term, province_term_partitions, ranged_asset
+
+    @ranged_asset(partitions_def=province_term_partitions)
+    def counted(context):
+        yield from each_partition(context, lambda key: [dg.MaterializeResult(metadata={"province": province_term(key)[0]})])
+
+    provinces = province_partitions.get_partition_keys()
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:  # a SQLite instance, as $DAGSTER_HOME gives
+        instance.add_dynamic_partitions("term", ["2567-1"])
+        queries = []
+        asked = dg.DagsterInstance.has_dynamic_partition
+        monkeypatch.setattr(dg.DagsterInstance, "has_dynamic_partition",
+                            lambda *a, **k: queries.append(1) or asked(*a, **k))
+        result = dg.materialize([counted], instance=instance, tags={
+            "dagster/asset_partition_range_start": f"{provinces[0]}|2567-1",
+            "dagster/asset_partition_range_end": f"{provinces[-1]}|2567-1"})
+        assert result.success
+        assert len(queries) < len(provinces) / 2  # once per asset, not once (twice) per partition
+        records = instance.fetch_materializations(dg.AssetKey("counted"), limit=1000).records
+        assert len(records) == len(provinces)
+        for record in records:
+            key = record.asset_materialization.partition
+            assert record.asset_materialization.metadata["province"].value == province_term(key)[0]
