@@ -19,15 +19,17 @@ from zero_dropout import thai_id
 EDITS_READ = 2  # name_level: a few edits (at most this many) make a fuzzy name
 
 
-def name_scores(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series]:
+def name_scores(left: pl.Series, right: pl.Series,
+                texts: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pl.Series, pl.Series]:
     """Jaro-Winkler similarity and Levenshtein distance per Thai character of two equal-length string columns
-    (null where either is null), from one conversion of the columns (it costs as much as each score).
+    (null where either is null), from one conversion of the columns (it costs as much as each score); ``texts``:
+    the columns already converted (``python_strings``), as pairs gathered from small frames can give them.
 
     Jaro-Winkler misses a dropped first letter ("ชญา" / "ธัชญา" score 0): its matching window is too
     narrow for a shift at the start of a short name. Two edits or fewer catch it. A distance above
     ``EDITS_READ`` is given as ``EDITS_READ + 1``."""
     both = left.is_not_null() & right.is_not_null()
-    a, b = _python_strings(left), _python_strings(right)
+    a, b = texts if texts is not None else (python_strings(left), python_strings(right))
     sim = pl.Series(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=pl.Float32)
     # counted up to EDITS_READ + 1: only "at most EDITS_READ" is ever asked, and a bounded count is cheaper
     edits = pl.Series(process.cpdist(a, b, scorer=Levenshtein.distance, score_cutoff=EDITS_READ, workers=-1),
@@ -37,7 +39,7 @@ def name_scores(left: pl.Series, right: pl.Series) -> tuple[pl.Series, pl.Series
     return sim, edits
 
 
-def _python_strings(col: pl.Series) -> np.ndarray:
+def python_strings(col: pl.Series) -> np.ndarray:
     """The column as Python strings (null as ""), each distinct value converted once: names repeat, and turning
     every row into a new Python string costs as much as comparing it."""
     cat = col.fill_null("").cast(pl.Categorical)

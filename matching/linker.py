@@ -100,18 +100,22 @@ def _cheap_levels(pairs: pl.DataFrame, term: Term, survey: bool, ids: bool = Tru
     return pairs.with_columns(_cheap_exprs(term, survey, ids))
 
 
-def _name_levels(pairs: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    first_sim, first_edits = cmp.name_scores(pairs["r_first_name_norm"], pairs["p_first_name_norm"])
-    last_sim, last_edits = cmp.name_scores(pairs["r_last_name_norm"], pairs["p_last_name_norm"])
+def _name_levels(pairs: pl.DataFrame, s: Settings, texts: dict | None = None) -> pl.DataFrame:
+    """``texts``: per name field, both sides' names as Python strings where the caller has them
+    (``_random_sides``)."""
+    texts = texts or {}
+    first_sim, first_edits = cmp.name_scores(pairs["r_first_name_norm"], pairs["p_first_name_norm"], texts.get("first_name"))
+    last_sim, last_edits = cmp.name_scores(pairs["r_last_name_norm"], pairs["p_last_name_norm"], texts.get("last_name"))
     pairs = pairs.with_columns(first_sim.alias("first_name_sim"), last_sim.alias("last_name_sim"),
                                first_edits.alias("first_name_edits"), last_edits.alias("last_name_edits"))
     return pairs.with_columns(cmp.name_level("first_name", s).alias("first_name_level"),
                               cmp.name_level("last_name", s).alias("last_name_level"))
 
 
-def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True) -> pl.DataFrame:
+def _compare(pairs: pl.DataFrame, s: Settings, term: Term, survey: bool, ids: bool = True,
+             texts: dict | None = None) -> pl.DataFrame:
     """Comparison levels of every pair; ``ids=False`` leaves out the ID level (the model does not learn it)."""
-    return _name_levels(_cheap_levels(pairs, term, survey, ids), s)
+    return _name_levels(_cheap_levels(pairs, term, survey, ids), s, texts)
 
 
 def _compared(s: Settings, term: Term, survey: bool, ids: bool) -> set[str]:
@@ -183,28 +187,34 @@ def fit_model(source: str, s: Settings, recs: pl.LazyFrame, people_f: pl.DataFra
     labelled = _compare(_with_sides(labelled_keys.lazy().with_columns(plain), feats, people_f).collect(),
                         s, term, survey, ids=False)
     compared = people_f.select(_compared_people_columns(s, term, survey, ids=False))
-    random = _compare(_random_sides(labelled_keys.select(RECORD_KEY), feats.collect(), compared, plain),
-                      s, term, survey, ids=False)
+    random, texts = _random_sides(labelled_keys.select(RECORD_KEY), feats.collect(), compared, plain)
+    random = _compare(random, s, term, survey, ids=False, texts=texts)
     return fit(source, s, labelled, random, n_people=people_f.height, ids=ids)
 
 
-def _random_sides(keys: pl.DataFrame, feats: pl.DataFrame, people_f: pl.DataFrame, plain: list[pl.Expr]) -> pl.DataFrame:
+def _random_sides(keys: pl.DataFrame, feats: pl.DataFrame, people_f: pl.DataFrame,
+                  plain: list[pl.Expr]) -> tuple[pl.DataFrame, dict | None]:
     """``random_pairs`` of the sampled records and the province's people with both sides' features, as
     ``_with_sides`` gives them: rows are taken by number (a join on the keys of 60,000 pairs cost more than
     comparing them). ``people_f``: the people's columns the comparison reads (``_compared_people_columns``), the
-    only ones gathered 60,000 times."""
+    only ones gathered 60,000 times. With the pairs, their names as Python strings for ``_compare``: each side's
+    few thousand names converted, then taken by the same row numbers (converting the 60,000 pairs' names cost a
+    partition's model about a tenth of its time)."""
     picks = random_pairs(keys.height, people_f.height, U_SAMPLE)
     ids = people_f["citizen_id"]
     if ids.null_count() or ids.n_unique() != ids.len():  # not a registry's people: pair them as _with_sides does
         pairs = keys[picks["record_row"]].with_columns(ids.sort().gather(picks["person_rank"]).alias("citizen_id"))
-        return _with_sides(pairs.lazy().with_columns(plain), feats.lazy(), people_f).collect()
-    recs = keys.join(feats, on=RECORD_KEY, how="left", maintain_order="left")[picks["record_row"]]
-    people = people_f[_id_order(ids).gather(picks["person_rank"])]
+        return _with_sides(pairs.lazy().with_columns(plain), feats.lazy(), people_f).collect(), None
+    record_rows, person_rows = picks["record_row"], _id_order(ids).gather(picks["person_rank"])
+    sampled = keys.join(feats, on=RECORD_KEY, how="left", maintain_order="left")
+    recs, people = sampled[record_rows], people_f[person_rows]
+    texts = {f: (cmp.python_strings(sampled[f"{f}_norm"])[record_rows.to_numpy()],
+                 cmp.python_strings(people_f[f"{f}_norm"])[person_rows.to_numpy()]) for f in ("first_name", "last_name")}
     return pl.concat([
         recs.select(*RECORD_KEY), people.select("citizen_id").with_columns(plain),
         recs.select(pl.exclude(RECORD_KEY)).rename(lambda c: f"r_{c}"),
         people.select(pl.exclude("citizen_id")).rename(lambda c: f"p_{c}"),
-    ], how="horizontal")
+    ], how="horizontal"), texts
 
 
 def _id_order(ids: pl.Series) -> pl.Series:

@@ -154,8 +154,11 @@ def random_pairs(n_records: int, n_people: int, n: int, seed: int = 0) -> pl.Dat
     rng = np.random.default_rng(seed)
     if n_records == 0 or n_people == 0:
         return pl.DataFrame(schema={"record_row": pl.Int64, "person_rank": pl.Int64})
-    return pl.DataFrame({"record_row": rng.integers(0, n_records, n), "person_rank": rng.integers(0, n_people, n)}
-                        ).unique(maintain_order=True)
+    record, person = rng.integers(0, n_records, n), rng.integers(0, n_people, n)
+    # a pair drawn again is dropped: its first draw kept, by one number per pair (a third of the time of a
+    # unique over the two columns)
+    first = pl.Series(record * n_people + person).is_first_distinct().to_numpy()
+    return pl.DataFrame({"record_row": record[first], "person_rank": person[first]})
 
 
 @dataclass(frozen=True)

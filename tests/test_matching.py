@@ -302,6 +302,7 @@ def test_the_models_random_pairs_taken_by_row_number_are_the_pairs_a_join_on_key
     """The model's u comes from random (record, person) pairs; their sides are taken by row number, which must give
     what joining the drawn record keys and person IDs to both sides gives, row for row, whatever the people's order."""
     from matching.linker import FEATURES, _random_sides, _record_features, _with_sides, prepare_people, prepare_records
+    from matching.comparisons import name_scores, python_strings
     from matching.model import U_SAMPLE, random_pairs
 
     people_f = prepare_people(_people(PEOPLE)).sample(fraction=1.0, shuffle=True, seed=1)
@@ -314,8 +315,14 @@ def test_the_models_random_pairs_taken_by_row_number_are_the_pairs_a_join_on_key
     picks = random_pairs(keys.height, people_f.height, U_SAMPLE)
     drawn = keys[picks["record_row"]].with_columns(people_f["citizen_id"].sort().gather(picks["person_rank"]).alias("citizen_id"))
     joined = _with_sides(drawn.lazy().with_columns(plain), feats.lazy(), people_f).collect()
-    taken = _random_sides(keys, feats, people_f, plain)
+    taken, texts = _random_sides(keys, feats, people_f, plain)
     assert taken.height == picks.height > U_SAMPLE // 2 and taken.equals(joined)
+    # the names it gives as Python strings are the pairs' own, and score as converting the pairs' columns does
+    for f in ("first_name", "last_name"):
+        left, right = taken[f"r_{f}_norm"], taken[f"p_{f}_norm"]
+        assert (texts[f][0] == python_strings(left)).all() and (texts[f][1] == python_strings(right)).all()
+        given, converted = name_scores(left, right, texts[f]), name_scores(left, right)
+        assert given[0].equals(converted[0]) and given[1].equals(converted[1])
 
 
 def test_people_staged_with_their_features_link_as_the_people_do():
@@ -386,3 +393,19 @@ def test_the_blocking_index_pairs_what_the_rules_pair_even_when_hashes_collide(m
     weak = blocking._key_hash
     monkeypatch.setattr(blocking, "_key_hash", lambda keys: weak(keys) % 5)
     same(blocking.BlockingIndex(records, rules).parts(people), expected())
+
+
+def test_random_pairs_are_each_distinct_pair_once_in_the_order_first_drawn():
+    """The model's random pairs: the same draws as ever (a model is reproducible for the same sizes), a pair drawn
+    again dropped, the first draw of each kept in place."""
+    import numpy as np
+
+    from matching.model import random_pairs
+
+    for n_records, n_people in ((1, 1), (6, 4000), (5000, 4000), (20000, 14_000_000)):
+        rng = np.random.default_rng(0)
+        drawn = pl.DataFrame({"record_row": rng.integers(0, n_records, 60_000), "person_rank": rng.integers(0, n_people, 60_000)})
+        pairs = random_pairs(n_records, n_people, 60_000)
+        assert pairs.equals(drawn.unique(maintain_order=True))
+        assert pairs.height == pairs.unique().height and pairs["record_row"].max() < n_records
+    assert random_pairs(0, 10, 100).height == 0
