@@ -116,10 +116,11 @@ def _counts(con: duckdb.DuckDBPyConnection, breakdown: str) -> pl.DataFrame:
                    f"WHERE breakdown = ? ORDER BY province_code, term, {dims}", params=[breakdown]).pl()
 
 
-# the sources' data health of a partition: the registry's of the province, the MOE export's of the term, and the
-# province's own exports' of the partition
-_HEALTH_OF_PARTITION = ("(s.source = 'registry' AND s.province_code = a.province_code) OR (s.source = 'moe' AND s.term = a.term) "
-                        "OR (s.source IN ('survey', 'aid', 'justice') AND s.province_code = a.province_code AND s.term = a.term)")
+# the sources' data health of a partition: the MOE export's of the term and the province's own exports' of the
+# partition, and for files and quarantine the registry's of the province too
+_TERM_EXPORTS = ("(s.source = 'moe' AND s.term = a.term) "
+                 "OR (s.source IN ('survey', 'aid', 'justice') AND s.province_code = a.province_code AND s.term = a.term)")
+_HEALTH_OF_PARTITION = f"(s.source = 'registry' AND s.province_code = a.province_code) OR {_TERM_EXPORTS}"
 
 
 def _split(frame: pl.DataFrame, keys: list[tuple[str, str]], drop: bool = True) -> dict[tuple[str, str], pl.DataFrame]:
@@ -183,13 +184,13 @@ def load_many(analyst: Path, partitions: list[tuple[str, Term]]) -> dict[tuple[s
                 rows = con.sql(f"SELECT t.* FROM {table} t SEMI JOIN asked USING (province_code, term) "
                                "ORDER BY province_code, term, source").pl()
                 health[kind] = _split(rows, keys, drop=False)
-        for kind, table, sums in (
-                ("quarantine", "quarantine_summary", 'sum(s.rows_quarantined) AS rows'),
-                ("data_issues", "data_issue_summary", 'sum(s.rows_kept) AS rows')):
+        for kind, table, sums, of_partition in (
+                ("quarantine", "quarantine_summary", 'sum(s.rows_quarantined) AS rows', _HEALTH_OF_PARTITION),
+                ("data_issues", "data_issue_summary", 'sum(s.rows_kept) AS rows', _TERM_EXPORTS)):
             if table in tables:
                 health[kind] = by_partition(
                     f'SELECT a.province_code, a.term, s.source, s."column", s."check", {sums} FROM {table} s JOIN asked a '
-                    f'ON {_HEALTH_OF_PARTITION} GROUP BY ALL ORDER BY a.province_code, a.term, rows DESC, s.source, '
+                    f'ON {of_partition} GROUP BY ALL ORDER BY a.province_code, a.term, rows DESC, s.source, '
                     's."column", s."check"')
         if "ingest_summary" in tables:
             health["ingest"] = by_partition(
